@@ -1,0 +1,23 @@
+"""Settings from CLAIMCHECK_* environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from claimcheck.lexicons import DEFAULT_LEXICON_DIR
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLAIMCHECK_", extra="ignore")
+
+    lexicon_dir: Path = DEFAULT_LEXICON_DIR
+    detectors: list[str] = Field(default_factory=lambda: ["lexicon"])
+    # Scripts are a few KB; a transcript of a long broadcast a few MB. Anything
+    # larger is almost certainly the wrong file and would tie up a worker.
+    max_input_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    unit_min_chars: int = Field(default=6, ge=1)
+    unit_target_chars: int = Field(default=16, ge=2)
+    unit_max_chars: int = Field(default=40, ge=4)

@@ -1,0 +1,240 @@
+"""Prohibited-term detector: one character-level Aho-Corasick automaton.
+
+Why characters and not tokens: word-boundary regexes never fire inside running
+Chinese, and token matchers miss a term that jieba glued to its neighbour
+(人数最多 → 人 / 数最多). The automaton (pyahocorasick, C) runs over the compact
+view, where evasion noise is already gone, and holds three kinds of keys:
+
+* the lexicon's terms (and the literals its patterns expand to);
+* pinyin spellings of short common terms (zui好, zuihao, qwdy);
+* allowed phrases (最近, 第一次, 一号链接 …), globally or for one entry.
+
+A term hit covered by a strictly longer allowed hit is ordinary speech and is
+dropped, so a longer allowed phrase beats a shorter blocked term.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+import ahocorasick
+
+from claimcheck.detectors.base import register_detector
+from claimcheck.lexicons import Lexicon, TermEntry, load_lexicon
+from claimcheck.nlp.doc import ClaimDoc
+from claimcheck.nlp.normalize import Normalized, compact
+from claimcheck.taxonomy import Category
+from claimcheck.types import Finding
+
+_PINYIN_AUTO = frozenset(
+    {
+        Category.ABSOLUTE_TERM,
+        Category.FALSE_PRICE_URGENCY,
+        Category.GUARANTEE,
+        Category.OFF_PLATFORM_TRADE,
+        Category.MEDICAL_CLAIM,
+        Category.STATE_SYMBOL,
+    }
+)
+_GLOBAL = -1
+_TERM, _ALLOW = 0, 1
+_EXACT, _VARIANT, _PINYIN = 0, 1, 2
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
+
+
+def _ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def pinyin_variants(term: str) -> list[str]:
+    """Pinyin spellings hosts use to dodge review: zui好, 最hao, zuihao, qwdy.
+
+    Mixed Hanzi/pinyin forms for terms of 2–4 characters, the full pinyin, and
+    initials for terms of 3+ characters (two initials are too ambiguous).
+    """
+    if not 2 <= len(term) <= 6 or not all(_is_han(c) for c in term):
+        return []
+    from pypinyin import Style, lazy_pinyin  # loaded only when a lexicon is compiled
+
+    syllables = lazy_pinyin(term, style=Style.NORMAL)
+    if len(syllables) != len(term):
+        return []
+    out: set[str] = {"".join(syllables)}
+    if len(term) >= 3:
+        out.add("".join(s[0] for s in syllables))
+    if len(term) <= 4:
+        for mask in itertools.product((False, True), repeat=len(term)):
+            if any(mask) and not all(mask):
+                out.add("".join(s if m else c for c, s, m in zip(term, syllables, mask, strict=True)))
+    return sorted(v for v in out if len(v) >= 3)
+
+
+@dataclass(frozen=True)
+class TermHit:
+    """A surviving term match, in compact-view and original offsets."""
+
+    start: int
+    end: int
+    orig_start: int
+    orig_end: int
+    entry: TermEntry
+    kind: int  # _EXACT / _VARIANT / _PINYIN
+
+
+class LexiconMatcher:
+    """Compiles a Lexicon into one automaton and finds term hits in a Normalized text."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+        self.entries = lexicon.entries
+        table: dict[str, list[tuple[int, int, int]]] = {}
+
+        def add(key: str, payload: tuple[int, int, int]) -> None:
+            if key:
+                bucket = table.setdefault(key, [])
+                if payload not in bucket:
+                    bucket.append(payload)
+
+        self.terms: dict[str, int] = {}
+        for idx, e in enumerate(self.entries):
+            forms = e.surface_forms()
+            for form in forms:
+                key = compact(form)
+                add(key, (_TERM, idx, _EXACT))
+                self.terms.setdefault(key, idx)
+                want_pinyin = e.pinyin if e.pinyin is not None else e.category in _PINYIN_AUTO
+                if want_pinyin:
+                    for v in pinyin_variants(key):
+                        add(v, (_TERM, idx, _PINYIN))
+            for phrase in e.allow_contexts:
+                add(compact(phrase), (_ALLOW, idx, _EXACT))
+        for phrase in lexicon.allow_phrases:
+            add(compact(phrase), (_ALLOW, _GLOBAL, _EXACT))
+        self.max_allow_len = max((len(k) for k, ps in table.items() if any(p[0] == _ALLOW for p in ps)), default=0)
+        self.pattern_count = len(table)
+        automaton = ahocorasick.Automaton()
+        for key, payloads in table.items():
+            automaton.add_word(key, (len(key), tuple(payloads)))
+        automaton.make_automaton()
+        self._automaton = automaton
+
+    def user_words(self) -> list[str]:
+        """Terms for the segmenter's private dictionary (Chinese terms only)."""
+        return [k for k in self.terms if any(_is_han(c) for c in k)]
+
+    def raw_spans(self, norm: Normalized) -> list[tuple[int, int]]:
+        """Original spans of every term and allowed-phrase match (for claim-unit cuts)."""
+        view = norm.compact
+        out = []
+        for end, (klen, _payloads) in self._automaton.iter(view.text):
+            out.append(view.to_original(end - klen + 1, end + 1))
+        return out
+
+    def find(self, norm: Normalized, product_category: str | None = None) -> list[TermHit]:
+        view = norm.compact
+        text = view.text
+        original = norm.original
+        terms: list[tuple[int, int, int, int]] = []
+        allows: list[tuple[int, int, int]] = []
+        for end, (klen, payloads) in self._automaton.iter(text):
+            start = end - klen + 1
+            for kind, idx, variant in payloads:
+                if kind == _TERM:
+                    terms.append((start, end + 1, idx, variant))
+                else:
+                    allows.append((start, end + 1, idx))
+        if not terms:
+            return []
+        allows.sort()
+        allow_starts = [a[0] for a in allows]
+        hits: list[TermHit] = []
+        for start, end, idx, variant in terms:
+            entry = self.entries[idx]
+            if product_category is not None:
+                if product_category in entry.exempt_for:
+                    continue
+                if entry.applies_to and product_category not in entry.applies_to:
+                    continue
+            if allows and self._allowed(start, end, idx, allows, allow_starts):
+                continue
+            o_start, o_end = view.to_original(start, end)
+            if _ascii_alnum(text[start]) and o_start > 0 and _ascii_alnum(original[o_start - 1].lower()):
+                continue
+            if _ascii_alnum(text[end - 1]) and o_end < len(original) and _ascii_alnum(original[o_end].lower()):
+                continue
+            kind = variant
+            if kind == _EXACT and original[o_start:o_end] != text[start:end]:
+                kind = _VARIANT
+            hits.append(TermHit(start, end, o_start, o_end, entry, kind))
+        return hits
+
+    def _allowed(
+        self,
+        start: int,
+        end: int,
+        idx: int,
+        allows: list[tuple[int, int, int]],
+        allow_starts: list[int],
+    ) -> bool:
+        lo = bisect_left(allow_starts, end - self.max_allow_len)
+        hi = bisect_right(allow_starts, start)
+        for a_start, a_end, owner in allows[lo:hi]:
+            if a_end >= end and (a_end - a_start) > (end - start) and owner in (_GLOBAL, idx):
+                return True
+        return False
+
+
+_KIND_SCORE = {_EXACT: 1.0, _VARIANT: 0.95, _PINYIN: 0.9}
+_KIND_NOTE = {
+    _EXACT: "",
+    _VARIANT: "（检测到规避写法：插入符号、繁体、全角或重复字）",
+    _PINYIN: "（检测到拼音或缩写规避写法）",
+}
+
+
+class LexiconDetector:
+    """Detector over a LexiconMatcher; turns term hits into findings."""
+
+    name = "lexicon"
+
+    def __init__(self, lexicon: Lexicon | None = None, matcher: LexiconMatcher | None = None) -> None:
+        if matcher is None:
+            matcher = LexiconMatcher(lexicon if lexicon is not None else load_lexicon())
+        self.matcher = matcher
+        self.lexicon = matcher.lexicon
+
+    @property
+    def version(self) -> str:
+        return self.lexicon.version_tag
+
+    def analyze(self, doc: ClaimDoc) -> list[Finding]:
+        findings = []
+        for h in self.matcher.find(doc.norm, doc.product_category):
+            e = h.entry
+            findings.append(
+                Finding(
+                    start=h.orig_start,
+                    end=h.orig_end,
+                    text=doc.text[h.orig_start : h.orig_end],
+                    detector=self.name,
+                    category=e.category,
+                    rule_id=e.id,
+                    severity=e.severity,
+                    score=_KIND_SCORE[h.kind],
+                    legal_basis=e.legal_basis,
+                    suggestion=e.suggestion,
+                    explanation=(e.explanation or f"命中词条“{e.surface_forms()[0]}”") + _KIND_NOTE[h.kind],
+                    sku=doc.sku,
+                )
+            )
+        return findings
+
+
+@register_detector("lexicon")
+def make_lexicon_detector(lexicon: Lexicon | None = None, **_: object) -> LexiconDetector:
+    return LexiconDetector(lexicon=lexicon)

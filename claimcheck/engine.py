@@ -1,0 +1,84 @@
+"""The Engine: the one object the CLI, the HTTP API and batch jobs share.
+
+It owns the lexicon, the text pipeline, the detectors and the post-processing
+steps, and turns a text into a ScreenResult. Building one is the expensive part
+(lexicon compilation, model loading); screening with it is cheap, so callers
+build it once and reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from claimcheck import __version__
+from claimcheck.config import Settings
+from claimcheck.detectors.base import Detector, create_detector
+from claimcheck.detectors.lexicon import LexiconDetector, LexiconMatcher
+from claimcheck.lexicons import Lexicon, load_lexicon
+from claimcheck.nlp.doc import ClaimDoc, TextPipeline
+from claimcheck.nlp.units import UnitConfig
+from claimcheck.postprocess import ContextAdjuster, Step, merge_overlaps, run_steps
+from claimcheck.types import Finding, ScreenResult, verdict_for
+
+
+class Engine:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        detectors: Sequence[Detector],
+        steps: Sequence[Step],
+        pipeline: TextPipeline,
+    ) -> None:
+        self.lexicon = lexicon
+        self.detectors = list(detectors)
+        self.steps = list(steps)
+        self.pipeline = pipeline
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, lexicon: Lexicon | None = None) -> Engine:
+        settings = settings or Settings()
+        lexicon = lexicon or load_lexicon(settings.lexicon_dir)
+        matcher = LexiconMatcher(lexicon)
+        detectors: list[Detector] = []
+        for name in settings.detectors:
+            if name == "lexicon":
+                detectors.append(LexiconDetector(matcher=matcher))
+            else:
+                detectors.append(create_detector(name, lexicon=lexicon, settings=settings))
+        ctx = lexicon.context
+        unit_cfg = UnitConfig(
+            min_chars=settings.unit_min_chars,
+            target_chars=settings.unit_target_chars,
+            max_chars=settings.unit_max_chars,
+            break_markers=tuple(ctx.unit_break_markers),
+        )
+        pipeline = TextPipeline(
+            user_words=[*ctx.segmenter_words, *matcher.user_words()],
+            unit_config=unit_cfg,
+            protect=matcher.raw_spans,
+        )
+        steps: list[Step] = [ContextAdjuster(ctx), merge_overlaps]
+        return cls(lexicon, detectors, steps, pipeline)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        v = {"claimcheck": __version__, "lexicon": self.lexicon.version_tag}
+        models = [d.version for d in self.detectors if d.name != "lexicon"]
+        v["model"] = ",".join(models) if models else "none"
+        return v
+
+    def make_doc(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ClaimDoc:
+        category = self.lexicon.resolve_product_category(product_category)
+        return self.pipeline.make_doc(text, product_category=category, sku=sku)
+
+    def analyze(self, doc: ClaimDoc) -> list[Finding]:
+        findings: list[Finding] = []
+        for det in self.detectors:
+            findings.extend(det.analyze(doc))
+        findings = run_steps(doc, findings, self.steps)
+        return sorted(findings, key=lambda f: (f.start, f.end))
+
+    def screen(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ScreenResult:
+        doc = self.make_doc(text, product_category=product_category, sku=sku)
+        findings = self.analyze(doc)
+        return ScreenResult(verdict=verdict_for(findings), findings=findings, versions=self.versions)

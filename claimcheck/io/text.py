@@ -1,0 +1,103 @@
+"""Read a script file (or standard input) as text, with clear errors.
+
+Chinese scripts are often saved as GBK/GB18030 by older editors, so UTF-8 is
+tried first, then a UTF-16 byte-order mark, then GB18030 (a superset of GBK and
+GB2312); the caller is told which encoding was used.
+"""
+
+from __future__ import annotations
+
+import codecs
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+
+class InputError(ValueError):
+    """The input cannot be screened; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class TextInput:
+    text: str
+    encoding: str
+    source: str
+
+    @property
+    def note(self) -> str | None:
+        """A line to tell the user when the file was not UTF-8."""
+        if self.encoding in ("utf-8", "utf-8-sig"):
+            return None
+        return f"提示：{self.source} 的编码为 {self.encoding.upper()}，已自动转换为 UTF-8 读取"
+
+
+def _human(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _looks_binary(data: bytes) -> bool:
+    """NUL bytes, or many control characters, mean this is not a text file."""
+    sample = data[:8192]
+    if b"\x00" in sample and not sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    return len(sample) > 0 and control / len(sample) > 0.05
+
+
+def decode_bytes(data: bytes, source: str) -> TextInput:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return TextInput(data.decode("utf-16"), "utf-16", source)
+        except UnicodeDecodeError:
+            raise InputError(f"{source}: 文件以 UTF-16 标记开头但内容无法解码 (invalid UTF-16)") from None
+    if _looks_binary(data):
+        raise InputError(f"{source}: 不是文本文件，看起来是二进制文件 (binary file, not text)")
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        return TextInput(text, "utf-8" if enc == "utf-8-sig" else enc, source)
+    raise InputError(f"{source}: 无法识别文件编码，请另存为 UTF-8 (unknown encoding: not UTF-8, UTF-16 or GB18030)")
+
+
+def _read_limited(fh: BinaryIO, limit: int, source: str) -> bytes:
+    data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"{source}: 输入超过 {_human(limit)} 上限，请拆分后再检查 (input too large)")
+    return data
+
+
+def read_text(path: str | Path, max_bytes: int) -> TextInput:
+    """Read ``path`` (``-`` for standard input) as text, or raise InputError."""
+    if str(path) == "-":
+        data = _read_limited(sys.stdin.buffer, max_bytes, "标准输入")
+        source = "标准输入"
+    else:
+        p = Path(path)
+        source = str(p)
+        if not p.exists():
+            raise InputError(f"{source}: 文件不存在 (file not found)")
+        if p.is_dir():
+            raise InputError(f"{source}: 这是一个文件夹，不是文件 (is a directory)")
+        try:
+            size = p.stat().st_size
+            if size > max_bytes:
+                raise InputError(
+                    f"{source}: 文件大小 {_human(size)} 超过 {_human(max_bytes)} 上限，请拆分后再检查 (file too large)"
+                )
+            with p.open("rb") as fh:
+                data = _read_limited(fh, max_bytes, source)
+        except PermissionError:
+            raise InputError(f"{source}: 没有读取权限 (permission denied)") from None
+        except OSError as exc:
+            raise InputError(f"{source}: 无法读取文件 ({exc.strerror or exc})") from None
+    result = decode_bytes(data, source)
+    if not result.text.strip():
+        raise InputError(f"{source}: 文件为空，没有可检查的内容 (empty input)")
+    return result

@@ -1,0 +1,89 @@
+"""ClaimDoc: one normalised, segmented document shared by every detector.
+
+Presidio's NlpArtifacts idea: the text is normalised once, segmented once (and
+only if some detector asks for tokens or claim units), and every detector reads
+the same object. Offsets handed out by a ClaimDoc are offsets into the original.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from claimcheck.nlp.normalize import Normalized, normalize
+from claimcheck.nlp.units import Span, UnitConfig, split_units
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+ProtectFn = Callable[[Normalized], list[tuple[int, int]]]
+
+
+class TextPipeline:
+    """Builds ClaimDocs; holds the spaCy pipeline (created on first use)."""
+
+    def __init__(
+        self,
+        user_words: Iterable[str] = (),
+        unit_config: UnitConfig | None = None,
+        protect: ProtectFn | None = None,
+    ) -> None:
+        self._user_words = list(user_words)
+        self.unit_config = unit_config or UnitConfig()
+        self.protect = protect
+        self._nlp: Language | None = None
+
+    @property
+    def nlp(self) -> Language:
+        if self._nlp is None:
+            from claimcheck.nlp.tokenizer import make_pipeline  # spaCy import is slow; defer
+
+            self._nlp = make_pipeline(self._user_words)
+        return self._nlp
+
+    def make_doc(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ClaimDoc:
+        return ClaimDoc(text, normalize(text), self, product_category=product_category, sku=sku)
+
+
+class ClaimDoc:
+    def __init__(
+        self,
+        text: str,
+        norm: Normalized,
+        pipeline: TextPipeline,
+        *,
+        product_category: str | None = None,
+        sku: str | None = None,
+    ) -> None:
+        self.text = text
+        self.norm = norm
+        self.pipeline = pipeline
+        self.product_category = product_category
+        self.sku = sku
+
+    @cached_property
+    def spacy_doc(self) -> Doc:
+        """spaCy Doc over the light view (tokens by the private jieba tokenizer)."""
+        return self.pipeline.nlp(self.norm.light.text)
+
+    @cached_property
+    def units(self) -> list[Span]:
+        """Claim units as spans of the ORIGINAL text."""
+        light = self.norm.light
+        token_starts = [t.idx for t in self.spacy_doc]
+        protected: list[tuple[int, int]] = []
+        if self.pipeline.protect is not None:
+            for s, e in self.pipeline.protect(self.norm):
+                ls = int(np.searchsorted(light.src, s, side="left"))
+                le = int(np.searchsorted(light.src, e - 1, side="right"))
+                if le > ls:
+                    protected.append((ls, le))
+        spans = split_units(light.text, token_starts, protected, self.pipeline.unit_config)
+        return [Span(*light.to_original(sp.start, sp.end)) for sp in spans if sp.end > sp.start]
+
+    def unit_texts(self) -> list[str]:
+        return [self.text[u.start : u.end] for u in self.units]

@@ -1,0 +1,69 @@
+"""Readable terminal report (rich): each finding with the offending text
+highlighted in its context. Labels are Chinese, for the reviewers who read it."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from claimcheck.taxonomy import CATEGORY_LABELS_ZH
+from claimcheck.types import ScreenResult, Severity, Verdict
+
+VERDICT_ZH = {Verdict.PASS: "通过", Verdict.REVIEW: "需人工复核", Verdict.BLOCK: "不通过（含禁止用语）"}
+SEVERITY_ZH = {Severity.BLOCK: "禁止", Severity.REVIEW: "复核", Severity.INFO: "提示"}
+_SEVERITY_STYLE = {Severity.BLOCK: "bold red", Severity.REVIEW: "bold yellow", Severity.INFO: "cyan"}
+_VERDICT_STYLE = {Verdict.PASS: "bold green", Verdict.REVIEW: "bold yellow", Verdict.BLOCK: "bold red"}
+
+
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    col = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return line, col
+
+
+def context_text(text: str, start: int, end: int, width: int = 12, style: str = "bold red") -> Text:
+    """The hit in 【】 (visible without colour too) with up to ``width`` chars each side."""
+    left = text[max(0, start - width) : start].replace("\n", " ")
+    right = text[end : end + width].replace("\n", " ")
+    out = Text()
+    if start - width > 0:
+        out.append("…")
+    out.append(left)
+    out.append("【" + text[start:end] + "】", style=style)
+    out.append(right)
+    if end + width < len(text):
+        out.append("…")
+    return out
+
+
+def render(result: ScreenResult, text: str, console: Console, source: str = "") -> None:
+    counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
+    head = Text("检查结论：")
+    head.append(VERDICT_ZH[result.verdict], style=_VERDICT_STYLE[result.verdict])
+    head.append(
+        f"    禁止 {counts[Severity.BLOCK]} 处 · 复核 {counts[Severity.REVIEW]} 处 · 提示 {counts[Severity.INFO]} 处"
+    )
+    if source:
+        head.append(f"    文件：{source}")
+    console.print(head)
+    if result.findings:
+        table = Table(show_lines=True, expand=False)
+        for col in ("#", "位置", "原文（命中处以【】标出）", "类别", "级别", "法律依据", "建议改写"):
+            table.add_column(col, overflow="fold")
+        for i, f in enumerate(result.findings, 1):
+            line, col = line_col(text, f.start)
+            table.add_row(
+                str(i),
+                f"{line}:{col}",
+                context_text(text, f.start, f.end, style=_SEVERITY_STYLE[f.severity]),
+                CATEGORY_LABELS_ZH[f.category],
+                Text(SEVERITY_ZH[f.severity], style=_SEVERITY_STYLE[f.severity]),
+                f.legal_basis,
+                f.suggestion or "—",
+            )
+        console.print(table)
+    v = result.versions
+    console.print(
+        Text(f"版本：claimcheck {v.get('claimcheck')} · 词库 {v.get('lexicon')} · 模型 {v.get('model')}", style="dim")
+    )

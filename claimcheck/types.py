@@ -1,0 +1,79 @@
+"""The finding contract: what every detector returns and every front end prints.
+
+Offsets are always character offsets into the ORIGINAL input text, so a reviewer's
+screen, the JSON output and the review record all point at what the user wrote.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from claimcheck.taxonomy import Category
+
+
+class Severity(StrEnum):
+    BLOCK = "block"
+    REVIEW = "review"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.INFO: 0, Severity.REVIEW: 1, Severity.BLOCK: 2}
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    REVIEW = "review"
+    BLOCK = "block"
+
+
+class Finding(BaseModel):
+    """One flagged span. Field order and names follow the design contract."""
+
+    model_config = ConfigDict(frozen=True, use_enum_values=False)
+
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+    detector: str
+    category: Category
+    rule_id: str
+    severity: Severity
+    score: float = Field(ge=0.0, le=1.0)
+    legal_basis: str = ""
+    suggestion: str = ""
+    explanation: str = ""
+    start_ms: int | None = None
+    end_ms: int | None = None
+    sku: str | None = None
+    claim_verdict: str | None = None
+    evidence: dict[str, Any] | None = None
+    # Other rules/detectors that fired on an overlapping span and were merged here.
+    merged_rule_ids: list[str] | None = None
+
+
+class ScreenResult(BaseModel):
+    """A document verdict with its findings and the versions that produced them."""
+
+    verdict: Verdict
+    findings: list[Finding]
+    versions: dict[str, str]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+def verdict_for(findings: list[Finding]) -> Verdict:
+    """block if anything blocks, review if anything needs a look, else pass (info is advisory)."""
+    worst = max((f.severity.rank for f in findings), default=-1)
+    if worst >= Severity.BLOCK.rank:
+        return Verdict.BLOCK
+    if worst >= Severity.REVIEW.rank:
+        return Verdict.REVIEW
+    return Verdict.PASS

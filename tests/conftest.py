@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimcheck.config import Settings
+from claimcheck.engine import Engine
+from claimcheck.lexicons import load_lexicon
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI_LEXICON = Path(__file__).resolve().parent / "data" / "mini_lexicon"
+
+
+@pytest.fixture(scope="session")
+def mini_lexicon():
+    return load_lexicon(MINI_LEXICON)
+
+
+@pytest.fixture(scope="session")
+def mini_engine():
+    return Engine.from_settings(Settings(lexicon_dir=MINI_LEXICON))
+
+
+@pytest.fixture(scope="session")
+def engine():
+    """The engine with the bundled lexicon."""
+    return Engine.from_settings(Settings())
