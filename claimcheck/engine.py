@@ -81,4 +81,4 @@ class Engine:
     def screen(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ScreenResult:
         doc = self.make_doc(text, product_category=product_category, sku=sku)
         findings = self.analyze(doc)
-        return ScreenResult(verdict=verdict_for(findings), findings=findings, versions=self.versions)
+        return ScreenResult.model_construct(verdict=verdict_for(findings), findings=findings, versions=self.versions)

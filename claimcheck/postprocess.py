@@ -6,7 +6,10 @@ configured with a different list (spaCy's pipeline idea, without the ceremony).
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Sequence
+
+import numpy as np
 
 from claimcheck.lexicons import ContextRules
 from claimcheck.nlp.doc import ClaimDoc
@@ -14,15 +17,7 @@ from claimcheck.nlp.normalize import compact
 from claimcheck.types import Finding, Severity
 
 Step = Callable[[ClaimDoc, list[Finding]], list[Finding]]
-_SENTENCE_END = "。！？!?；;\n\r"
-
-
-def _sentence_bounds(text: str, start: int, end: int, reach: int = 120) -> tuple[int, int]:
-    lo = max(0, start - reach)
-    left = max((text.rfind(ch, lo, start) for ch in _SENTENCE_END), default=-1)
-    hi = min(len(text), end + reach)
-    rights = [i for i in (text.find(ch, end, hi) for ch in _SENTENCE_END) if i >= 0]
-    return (left + 1 if left >= 0 else lo), (min(rights) if rights else hi)
+_SENTENCE_END = frozenset("。!?;\n\r")  # as they appear in the compact view
 
 
 class ContextAdjuster:
@@ -30,30 +25,63 @@ class ContextAdjuster:
 
     Hosts also use 广告法不让说最好，但是… as a dodge, so a quoted or negated term is
     never dismissed: a block becomes a review and the explanation says why.
+    Works on the document's compact view (markers compacted once, here), so a
+    finding costs a few index look-ups, not a re-normalisation.
     """
 
     def __init__(self, rules: ContextRules) -> None:
-        self.meta = [compact(m) for m in rules.meta_markers if compact(m)]
-        self.negation = [compact(m) for m in rules.negation_markers if compact(m)]
+        self.meta = [m for m in dict.fromkeys(compact(x) for x in rules.meta_markers) if m]
+        self.negation = tuple(m for m in dict.fromkeys(compact(x) for x in rules.negation_markers) if m)
+
+    def _meta_positions(self, text: str) -> list[int]:
+        out: list[int] = []
+        for m in self.meta:
+            i = text.find(m)
+            while i >= 0:
+                out.append(i)
+                i = text.find(m, i + 1)
+        return sorted(out)
 
     def __call__(self, doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+        if not findings:
+            return findings
+        view = doc.norm.compact
+        text = view.text
+        meta = self._meta_positions(text)
+        has_negation = any(m in text for m in self.negation)
+        if not meta and not has_negation:
+            return findings
         out: list[Finding] = []
         for f in findings:
             if f.severity is not Severity.BLOCK or f.detector != "lexicon":
                 out.append(f)
                 continue
-            s, e = _sentence_bounds(doc.text, f.start, f.end)
-            sentence = compact(doc.text[s:e])
-            before = compact(doc.text[max(s, f.start - 6) : f.start])
+            cs = int(np.searchsorted(view.src, f.start, side="left"))
             note = ""
-            if any(m in sentence for m in self.meta):
-                note = "（所在句引用或讨论广告规则，降为人工复核）"
-            elif any(before.endswith(m) for m in self.negation):
+            if meta:
+                lo, hi = _sentence_bounds(text, cs)
+                i = bisect_left(meta, lo)
+                if i < len(meta) and meta[i] < hi:
+                    note = "（所在句引用或讨论广告规则，降为人工复核）"
+            if not note and has_negation and text[max(0, cs - 6) : cs].endswith(self.negation):
                 note = "（前有否定词，降为人工复核）"
             if note:
-                f = f.model_copy(update={"severity": Severity.REVIEW, "explanation": f.explanation + note})
+                f = f.replace(severity=Severity.REVIEW, explanation=f.explanation + note)
             out.append(f)
         return out
+
+
+def _sentence_bounds(text: str, pos: int, reach: int = 120) -> tuple[int, int]:
+    """The sentence around ``pos`` in the compact view (bounded search)."""
+    lo = max(0, pos - reach)
+    start = pos
+    while start > lo and text[start - 1] not in _SENTENCE_END:
+        start -= 1
+    hi = min(len(text), pos + reach)
+    end = pos
+    while end < hi and text[end] not in _SENTENCE_END:
+        end += 1
+    return start, end
 
 
 def _primary_key(f: Finding) -> tuple[int, int, float]:
@@ -87,16 +115,7 @@ def merge_overlaps(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
         start = min(f.start for f in g)
         end = max(f.end for f in g)
         others = list(dict.fromkeys(f.rule_id for f in g if f.rule_id != primary.rule_id))
-        merged.append(
-            primary.model_copy(
-                update={
-                    "start": start,
-                    "end": end,
-                    "text": doc.text[start:end],
-                    "merged_rule_ids": others or None,
-                }
-            )
-        )
+        merged.append(primary.replace(start=start, end=end, text=doc.text[start:end], merged_rule_ids=others or None))
     return merged
 
 

@@ -6,10 +6,12 @@ screen, the JSON output and the review record all point at what the user wrote.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from claimcheck.taxonomy import Category
 
@@ -33,19 +35,23 @@ class Verdict(StrEnum):
     BLOCK = "block"
 
 
-class Finding(BaseModel):
-    """One flagged span. Field order and names follow the design contract."""
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One flagged span. Field order and names follow the design contract.
 
-    model_config = ConfigDict(frozen=True, use_enum_values=False)
+    A slotted dataclass rather than a pydantic model: detectors create thousands
+    per second and validation would dominate the lexicon stage; pydantic still
+    serialises it (and FastAPI documents it) as part of ScreenResult.
+    """
 
-    start: int = Field(ge=0)
-    end: int = Field(ge=0)
+    start: int
+    end: int
     text: str
     detector: str
     category: Category
     rule_id: str
     severity: Severity
-    score: float = Field(ge=0.0, le=1.0)
+    score: float
     legal_basis: str = ""
     suggestion: str = ""
     explanation: str = ""
@@ -56,6 +62,15 @@ class Finding(BaseModel):
     evidence: dict[str, Any] | None = None
     # Other rules/detectors that fired on an overlapping span and were merged here.
     merged_rule_ids: list[str] | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start <= self.end:
+            raise ValueError(f"bad span ({self.start}, {self.end})")
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score {self.score} outside [0, 1]")
+
+    def replace(self, **changes: Any) -> Finding:
+        return dataclasses.replace(self, **changes)
 
 
 class ScreenResult(BaseModel):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from claimcheck.taxonomy import Category
 from claimcheck.types import Finding, Severity, Verdict, verdict_for
 
 
@@ -11,9 +12,9 @@ def finding(start: int, end: int, rule: str, severity: str = "block", score: flo
         end=end,
         text="x" * (end - start),
         detector="lexicon",
-        category="absolute_term",
+        category=Category.ABSOLUTE_TERM,
         rule_id=rule,
-        severity=severity,
+        severity=Severity(severity),
         score=score,
     )
 

@@ -20,6 +20,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 import ahocorasick
+import numpy as np
 
 from claimcheck.detectors.base import register_detector
 from claimcheck.lexicons import Lexicon, TermEntry, load_lexicon
@@ -122,6 +123,7 @@ class LexiconMatcher:
             automaton.add_word(key, (len(key), tuple(payloads)))
         automaton.make_automaton()
         self._automaton = automaton
+        self._active_cache: dict[str | None, list[bool]] = {}
 
     def user_words(self) -> list[str]:
         """Terms for the segmenter's private dictionary (Chinese terms only)."""
@@ -135,42 +137,56 @@ class LexiconMatcher:
             out.append(view.to_original(end - klen + 1, end + 1))
         return out
 
+    def _active(self, product_category: str | None) -> list[bool]:
+        """Per entry: does it apply to this product category? (cached per category)"""
+        cached = self._active_cache.get(product_category)
+        if cached is None:
+            cached = [
+                product_category is None
+                or (product_category not in e.exempt_for and (not e.applies_to or product_category in e.applies_to))
+                for e in self.entries
+            ]
+            self._active_cache[product_category] = cached
+        return cached
+
     def find(self, norm: Normalized, product_category: str | None = None) -> list[TermHit]:
         view = norm.compact
         text = view.text
         original = norm.original
+        active = self._active(product_category)
         terms: list[tuple[int, int, int, int]] = []
         allows: list[tuple[int, int, int]] = []
         for end, (klen, payloads) in self._automaton.iter(text):
             start = end - klen + 1
             for kind, idx, variant in payloads:
                 if kind == _TERM:
-                    terms.append((start, end + 1, idx, variant))
+                    if active[idx]:
+                        terms.append((start, end + 1, idx, variant))
                 else:
                     allows.append((start, end + 1, idx))
         if not terms:
             return []
-        allows.sort()
-        allow_starts = [a[0] for a in allows]
+        if allows:
+            allows.sort()
+            allow_starts = [a[0] for a in allows]
+            terms = [t for t in terms if not self._allowed(t[0], t[1], t[2], allows, allow_starts)]
+            if not terms:
+                return []
+        # one vectorised look-up maps every surviving hit back to the original
+        cols = np.array([(t[0], t[1] - 1) for t in terms], dtype=np.int64)
+        mapped = view.src[cols].tolist()
         hits: list[TermHit] = []
-        for start, end, idx, variant in terms:
-            entry = self.entries[idx]
-            if product_category is not None:
-                if product_category in entry.exempt_for:
+        for (start, end, idx, variant), (o_start, o_last) in zip(terms, mapped, strict=True):
+            o_end = o_last + 1
+            if text[start].isascii() or text[end - 1].isascii():
+                if _ascii_alnum(text[start]) and o_start > 0 and _ascii_alnum(original[o_start - 1].lower()):
                     continue
-                if entry.applies_to and product_category not in entry.applies_to:
+                if _ascii_alnum(text[end - 1]) and o_end < len(original) and _ascii_alnum(original[o_end].lower()):
                     continue
-            if allows and self._allowed(start, end, idx, allows, allow_starts):
-                continue
-            o_start, o_end = view.to_original(start, end)
-            if _ascii_alnum(text[start]) and o_start > 0 and _ascii_alnum(original[o_start - 1].lower()):
-                continue
-            if _ascii_alnum(text[end - 1]) and o_end < len(original) and _ascii_alnum(original[o_end].lower()):
-                continue
             kind = variant
             if kind == _EXACT and original[o_start:o_end] != text[start:end]:
                 kind = _VARIANT
-            hits.append(TermHit(start, end, o_start, o_end, entry, kind))
+            hits.append(TermHit(start, end, o_start, o_end, self.entries[idx], kind))
         return hits
 
     def _allowed(
@@ -228,7 +244,7 @@ class LexiconDetector:
                     score=_KIND_SCORE[h.kind],
                     legal_basis=e.legal_basis,
                     suggestion=e.suggestion,
-                    explanation=(e.explanation or f"命中词条“{e.surface_forms()[0]}”") + _KIND_NOTE[h.kind],
+                    explanation=(e.explanation or f"命中词条“{e.term or e.pattern}”") + _KIND_NOTE[h.kind],
                     sku=doc.sku,
                 )
             )

@@ -34,13 +34,18 @@ _CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0
 _NOISE_EXTRA_RANGES = ((0x1F000, 0x1FAFF), (0xE0000, 0xE007F), (0xFE00, 0xFE0F))
 
 
+_CP_MASK = np.uint32(0x1FFFFF)  # low 21 bits: the mapped code point
+_NOISE = np.uint32(1 << 24)  # the mapped character is evasion noise
+_CJK = np.uint32(1 << 25)  # the mapped character is a Chinese ideograph
+_EXPAND = np.uint32(1 << 26)  # the source character becomes several characters
+
+
 @dataclass(frozen=True)
 class _Tables:
-    mapping: np.ndarray  # uint32 code point -> code point (NFKC, lower, t2s)
+    # One packed uint32 per code point, so a single gather gives the mapped
+    # character and its flags (one pass over memory instead of four).
+    packed: np.ndarray
     expand: dict[int, str]  # code points whose NFKC form is several characters
-    expand_mask: np.ndarray  # bool
-    noise: np.ndarray  # bool, on mapped code points
-    cjk: np.ndarray  # bool, on mapped code points
 
 
 def _t2s_pairs(cps: list[int]) -> dict[int, int]:
@@ -101,9 +106,11 @@ def _tables() -> _Tables:
         noise[start : end + 1] = True
     for ch in BOUNDARY_CHARS:
         noise[ord(ch)] = False
-    expand_mask = np.zeros(_N, dtype=bool)
-    expand_mask[list(expand)] = True
-    return _Tables(mapping=mapping, expand=expand, expand_mask=expand_mask, noise=noise, cjk=cjk)
+    packed = mapping.copy()
+    packed[noise[mapping]] |= _NOISE
+    packed[cjk[mapping]] |= _CJK
+    packed[list(expand)] |= _EXPAND
+    return _Tables(packed=packed, expand=expand)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,11 +127,24 @@ class View:
         return int(self.src[start]), int(self.src[end - 1]) + 1
 
 
-@dataclass(frozen=True, eq=False)
 class Normalized:
-    original: str
-    light: View
-    compact: View
+    """The original text with its light view (built on first use) and compact view."""
+
+    __slots__ = ("_light", "_light_cps", "_light_src", "compact", "original")
+
+    def __init__(self, original: str, light_cps: np.ndarray, light_src: np.ndarray | None, compact: View) -> None:
+        self.original = original
+        self._light_cps = light_cps
+        self._light_src = light_src
+        self._light: View | None = None
+        self.compact = compact
+
+    @property
+    def light(self) -> View:
+        if self._light is None:
+            src = self._light_src if self._light_src is not None else np.arange(self._light_cps.size, dtype=np.int64)
+            self._light = View(_to_str(self._light_cps), src)
+        return self._light
 
 
 def _to_array(text: str) -> np.ndarray:
@@ -135,11 +155,10 @@ def _to_str(cps: np.ndarray) -> str:
     return cps.astype("<u4", copy=False).tobytes().decode("utf-32-le", "surrogatepass")
 
 
-def _expand(cps: np.ndarray, src: np.ndarray, t: _Tables) -> tuple[np.ndarray, np.ndarray]:
+def _expand(cps: np.ndarray, t: _Tables) -> tuple[np.ndarray, np.ndarray]:
     """Replace characters whose NFKC form is several characters (⑩ → 10, ㎏ → kg)."""
-    where = np.flatnonzero(t.expand_mask[cps])
-    if where.size == 0:
-        return cps, src
+    where = np.flatnonzero(t.packed[cps] & _EXPAND)
+    src = np.arange(cps.size, dtype=np.int64)
     parts_c: list[np.ndarray] = []
     parts_s: list[np.ndarray] = []
     prev = 0
@@ -148,7 +167,7 @@ def _expand(cps: np.ndarray, src: np.ndarray, t: _Tables) -> tuple[np.ndarray, n
         parts_s.append(src[prev:i])
         rep = _to_array(t.expand[int(cps[i])])
         parts_c.append(rep)
-        parts_s.append(np.full(rep.size, src[i], dtype=src.dtype))
+        parts_s.append(np.full(rep.size, i, dtype=np.int64))
         prev = i + 1
     parts_c.append(cps[prev:])
     parts_s.append(src[prev:])
@@ -158,23 +177,26 @@ def _expand(cps: np.ndarray, src: np.ndarray, t: _Tables) -> tuple[np.ndarray, n
 def normalize(text: str) -> Normalized:
     """Build the light and compact views of ``text`` with their offset maps."""
     t = _tables()
-    raw = _to_array(text)
-    src = np.arange(raw.size, dtype=np.int64)
-    cps, src = _expand(raw, src, t)
-    light = t.mapping[cps]
-    light_view = View(_to_str(light), src)
-    keep = ~t.noise[light]
-    kept = light[keep]
-    kept_src = src[keep]
+    cps = _to_array(text)
+    packed = t.packed[cps]
+    src: np.ndarray | None = None  # None: the light view maps one-to-one onto the original
+    if (packed & _EXPAND).any():
+        cps, src = _expand(cps, t)
+        packed = t.packed[cps]
+    light = packed & _CP_MASK
+    keep_idx = np.flatnonzero((packed & _NOISE) == 0)
+    kept = light[keep_idx]
     if kept.size > 1:
-        repeat = np.empty(kept.size, dtype=bool)
-        repeat[0] = False
-        np.equal(kept[1:], kept[:-1], out=repeat[1:])
-        repeat &= t.cjk[kept]
-        if repeat.any():
-            kept = kept[~repeat]
-            kept_src = kept_src[~repeat]
-    return Normalized(original=text, light=light_view, compact=View(_to_str(kept), kept_src))
+        same = np.flatnonzero(kept[1:] == kept[:-1]) + 1
+        if same.size:
+            same = same[(packed[keep_idx[same]] & _CJK) != 0]  # only Chinese characters collapse
+            if same.size:
+                drop = np.ones(kept.size, dtype=bool)
+                drop[same] = False
+                kept = kept[drop]
+                keep_idx = keep_idx[drop]
+    kept_src = keep_idx if src is None else src[keep_idx]
+    return Normalized(text, light, src, View(_to_str(kept), kept_src))
 
 
 def compact(text: str) -> str:

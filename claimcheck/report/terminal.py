@@ -22,7 +22,7 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return line, col
 
 
-def context_text(text: str, start: int, end: int, width: int = 12, style: str = "bold red") -> Text:
+def context_text(text: str, start: int, end: int, width: int = 10, style: str = "bold red") -> Text:
     """The hit in 【】 (visible without colour too) with up to ``width`` chars each side."""
     left = text[max(0, start - width) : start].replace("\n", " ")
     right = text[end : end + width].replace("\n", " ")
@@ -49,16 +49,21 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "") 
     console.print(head)
     if result.findings:
         table = Table(show_lines=True, expand=False)
-        for col in ("#", "位置", "原文（命中处以【】标出）", "类别", "级别", "法律依据", "建议改写"):
-            table.add_column(col, overflow="fold")
+        table.add_column("#", justify="right")
+        table.add_column("位置", no_wrap=True)
+        table.add_column("级别/类别", min_width=8)
+        table.add_column("原文（命中处以【】标出）", ratio=3, overflow="fold")
+        table.add_column("法律依据", ratio=3, overflow="fold")
+        table.add_column("建议改写", ratio=2, overflow="fold")
         for i, f in enumerate(result.findings, 1):
             line, col = line_col(text, f.start)
             table.add_row(
                 str(i),
                 f"{line}:{col}",
+                Text.assemble(
+                    (SEVERITY_ZH[f.severity], _SEVERITY_STYLE[f.severity]), "\n", CATEGORY_LABELS_ZH[f.category]
+                ),
                 context_text(text, f.start, f.end, style=_SEVERITY_STYLE[f.severity]),
-                CATEGORY_LABELS_ZH[f.category],
-                Text(SEVERITY_ZH[f.severity], style=_SEVERITY_STYLE[f.severity]),
                 f.legal_basis,
                 f.suggestion or "—",
             )
