@@ -100,6 +100,29 @@ def screen(
     raise typer.Exit(EXIT_BLOCK if result.verdict == "block" else EXIT_OK)
 
 
+@app.command()
+def units(
+    file: Annotated[str, typer.Argument(help="Text file; '-' reads standard input.")],
+    lexicon_dir: Annotated[
+        Path | None, typer.Option("--lexicon", help="Lexicon directory (default: the bundled lexicon).")
+    ] = None,
+) -> None:
+    """Print the claim units (sentences and clauses) a text is split into, one per line."""
+    from claimcheck.config import Settings
+    from claimcheck.engine import Engine
+    from claimcheck.io.text import InputError, read_text
+    from claimcheck.lexicons import LexiconError
+
+    settings = Settings() if lexicon_dir is None else Settings(lexicon_dir=lexicon_dir)
+    try:
+        doc = read_text(file, settings.max_input_bytes)
+        claim_doc = Engine.from_settings(settings).make_doc(doc.text)
+    except (InputError, LexiconError) as exc:
+        raise _fail(str(exc)) from None
+    for u in claim_doc.units:
+        typer.echo(f"{u.start}\t{u.end}\t{doc.text[u.start : u.end]}")
+
+
 @lexicon_app.command("validate")
 def lexicon_validate(
     directory: Annotated[Path | None, typer.Argument(help="Lexicon directory (default: the bundled lexicon).")] = None,
