@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 lexicon_app = typer.Typer(help="Inspect and validate lexicon files.", no_args_is_help=True)
 app.add_typer(lexicon_app, name="lexicon")
+corpus_app = typer.Typer(help="The labelled claim-unit corpus in data/corpus.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
 
 EXIT_OK, EXIT_BLOCK, EXIT_USAGE = 0, 1, 2
 
@@ -32,6 +34,37 @@ EXIT_OK, EXIT_BLOCK, EXIT_USAGE = 0, 1, 2
 class OutputFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class ModelKind(StrEnum):
+    sklearn = "sklearn"
+    transformers = "transformers"
+
+
+def _settings(lexicon_dir: Path | None = None, transformer: Path | None = None, no_classifier: bool = False):
+    from claimcheck.config import Settings
+
+    s = Settings()
+    update: dict = {}
+    if lexicon_dir is not None:
+        update["lexicon_dir"] = lexicon_dir
+    if transformer is not None:
+        update["transformer_dir"] = transformer
+    if no_classifier:
+        update["detectors"] = [d for d in s.detectors if d != "exaggeration"]
+    return s.model_copy(update=update)
+
+
+def _engine(settings):
+    """Build the engine; configuration problems become one-line errors (exit 2)."""
+    from claimcheck.engine import Engine
+    from claimcheck.lexicons import LexiconError
+    from claimcheck.training.artifacts import ModelArtifactError
+
+    try:
+        return Engine.from_settings(settings)
+    except (LexiconError, ModelArtifactError, ValueError) as exc:
+        raise _fail(str(exc)) from None
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
@@ -68,24 +101,27 @@ def screen(
     lexicon_dir: Annotated[
         Path | None, typer.Option("--lexicon", help="Lexicon directory (default: the bundled lexicon).")
     ] = None,
+    transformer: Annotated[
+        Path | None,
+        typer.Option("--transformer", help="Transformers model folder for the uncertain band (needs the extra)."),
+    ] = None,
+    no_classifier: Annotated[bool, typer.Option("--no-classifier", help="Lexicon only.")] = False,
 ) -> None:
     """Screen a pre-broadcast script and print its findings.
 
     Exit code 0 when nothing blocks, 1 when a blocking finding exists, 2 for
     usage or input errors.
     """
-    from claimcheck.config import Settings
-    from claimcheck.engine import Engine
     from claimcheck.io.text import InputError, read_text
     from claimcheck.lexicons import LexiconError
 
-    settings = Settings() if lexicon_dir is None else Settings(lexicon_dir=lexicon_dir)
+    settings = _settings(lexicon_dir, transformer, no_classifier)
     try:
         doc = read_text(file, settings.max_input_bytes)
     except InputError as exc:
         raise _fail(str(exc)) from None
+    engine = _engine(settings)
     try:
-        engine = Engine.from_settings(settings)
         result = engine.screen(doc.text, product_category=category)
     except LexiconError as exc:
         raise _fail(str(exc)) from None
@@ -108,17 +144,14 @@ def units(
     ] = None,
 ) -> None:
     """Print the claim units (sentences and clauses) a text is split into, one per line."""
-    from claimcheck.config import Settings
-    from claimcheck.engine import Engine
     from claimcheck.io.text import InputError, read_text
-    from claimcheck.lexicons import LexiconError
 
-    settings = Settings() if lexicon_dir is None else Settings(lexicon_dir=lexicon_dir)
+    settings = _settings(lexicon_dir, no_classifier=True)
     try:
         doc = read_text(file, settings.max_input_bytes)
-        claim_doc = Engine.from_settings(settings).make_doc(doc.text)
-    except (InputError, LexiconError) as exc:
+    except InputError as exc:
         raise _fail(str(exc)) from None
+    claim_doc = _engine(settings).make_doc(doc.text)
     for u in claim_doc.units:
         typer.echo(f"{u.start}\t{u.end}\t{doc.text[u.start : u.end]}")
 
@@ -157,6 +190,105 @@ def lexicon_stats(
         per = ", ".join(f"{sev} {counts[(cat, sev)]}" for sev in ("block", "review", "info") if counts[(cat, sev)])
         typer.echo(f"{cat:24} {sum(n for (c, _), n in counts.items() if c == cat):4}  ({per})")
     typer.echo(f"{'total':24} {len(lex.entries):4}")
+
+
+@corpus_app.command("stats")
+def corpus_stats(
+    corpus_dir: Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: data/corpus).")] = None,
+) -> None:
+    """Units per label, split, style and product category."""
+    from claimcheck.training.corpus import CorpusError, load_corpus
+
+    try:
+        df = load_corpus(corpus_dir)
+    except CorpusError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(
+        f"{len(df)} units; ok {100 * (df['label'] == 'ok').mean():.1f}%, "
+        f"hard negatives {int(df['hard_negative'].sum())}, asr {100 * (df['style'] == 'asr').mean():.1f}%"
+    )
+    typer.echo(df.pivot_table(index="label", columns="split", values="id", aggfunc="count", fill_value=0).to_string())
+    typer.echo(df["product_category"].value_counts().to_string())
+
+
+@corpus_app.command("split")
+def corpus_split(
+    corpus_dir: Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: data/corpus).")] = None,
+    add: Annotated[bool, typer.Option("--add", help="Assign only units that have no split yet.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Re-split everything (changes the test set!).")] = False,
+) -> None:
+    """Assign the fixed stratified train/dev/test split (writes splits.csv)."""
+    from claimcheck.training.corpus import DEFAULT_CORPUS_DIR, CorpusError, add_to_splits, load_units, write_splits
+
+    root = corpus_dir or DEFAULT_CORPUS_DIR
+    path = root / "splits.csv"
+    try:
+        df = load_units(root)
+    except CorpusError as exc:
+        raise _fail(str(exc)) from None
+    if add:
+        typer.echo(f"assigned {add_to_splits(df, path)} new unit(s) in {path}")
+    elif path.exists() and not force:
+        raise _fail(f"{path} exists: use --add for new units, or --force to re-split (changes the test set)")
+    else:
+        write_splits(df, path)
+        typer.echo(f"wrote {path} ({len(df)} units)")
+
+
+@app.command()
+def train(
+    model: Annotated[
+        ModelKind, typer.Option("--model", help="sklearn (fast) or transformers (slow).")
+    ] = ModelKind.sklearn,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Output model folder (default: models/exaggeration-*).")
+    ] = None,
+    init: Annotated[
+        Path | None, typer.Option("--init", help="Local Hugging Face checkpoint folder to fine-tune (transformers).")
+    ] = None,
+    epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Training epochs (transformers).")] = None,
+    corpus_dir: Annotated[Path | None, typer.Option("--corpus", help="Corpus folder (default: data/corpus).")] = None,
+) -> None:
+    """Train a classifier on the corpus train split; thresholds are chosen on dev."""
+    from claimcheck.training.artifacts import ModelArtifactError
+    from claimcheck.training.corpus import CorpusError
+    from claimcheck.training.train import DEFAULT_SKLEARN_DIR, DEFAULT_TRANSFORMER_DIR, train_sklearn, train_transformer
+
+    try:
+        if model is ModelKind.sklearn:
+            if init is not None:
+                raise _fail("--init is for --model transformers")
+            train_sklearn(corpus_dir, out or DEFAULT_SKLEARN_DIR, log=typer.echo)
+        else:
+            train_transformer(corpus_dir, out or DEFAULT_TRANSFORMER_DIR, init=init, epochs=epochs, log=typer.echo)
+    except (CorpusError, ModelArtifactError) as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command()
+def evaluate(
+    out: Annotated[Path | None, typer.Option("--out", help="Report folder (default: docs/evaluation).")] = None,
+    transformer: Annotated[
+        Path | None, typer.Option("--transformer", help="Also evaluate this transformers model and the cascade.")
+    ] = None,
+    eval_dir: Annotated[
+        Path | None, typer.Option("--eval-dir", help="Shared evaluation sets (../shared/eval).")
+    ] = None,
+) -> None:
+    """Precision/recall/F1, confusion matrix and calibration for every detector combination."""
+    from claimcheck.lexicons import LexiconError
+    from claimcheck.training.artifacts import ModelArtifactError
+    from claimcheck.training.corpus import CorpusError
+    from claimcheck.training.evaluate import DEFAULT_REPORT_DIR, write_report
+    from claimcheck.training.evaluate import evaluate as run_evaluation
+
+    try:
+        report = run_evaluation(_settings(), transformer_dir=transformer, eval_dir=eval_dir, log=typer.echo)
+    except (CorpusError, ModelArtifactError, LexiconError) as exc:
+        raise _fail(str(exc)) from None
+    j, m = write_report(report, out or DEFAULT_REPORT_DIR)
+    typer.echo(m.read_text(encoding="utf-8"))
+    typer.echo(f"wrote {j} and {m}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,12 +9,18 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from claimcheck.lexicons import DEFAULT_LEXICON_DIR
 
+_MODELS = Path(__file__).resolve().parent.parent / "models"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMCHECK_", extra="ignore")
 
     lexicon_dir: Path = DEFAULT_LEXICON_DIR
-    detectors: list[str] = Field(default_factory=lambda: ["lexicon"])
+    detectors: list[str] = Field(default_factory=lambda: ["lexicon", "exaggeration"])
+    # The fast classifier every unit goes through, and the optional slow one for
+    # the uncertain band (needs the [transformers] extra).
+    model_dir: Path = _MODELS / "exaggeration-sklearn"
+    transformer_dir: Path | None = None
     # Scripts are a few KB; a transcript of a long broadcast a few MB. Anything
     # larger is almost certainly the wrong file and would tie up a worker.
     max_input_bytes: int = Field(default=10 * 1024 * 1024, gt=0)

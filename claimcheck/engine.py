@@ -17,7 +17,7 @@ from claimcheck.detectors.lexicon import LexiconDetector, LexiconMatcher
 from claimcheck.lexicons import Lexicon, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc, TextPipeline
 from claimcheck.nlp.units import UnitConfig
-from claimcheck.postprocess import ContextAdjuster, Step, merge_overlaps, run_steps
+from claimcheck.postprocess import ContextAdjuster, Step, fold_unit_findings, merge_overlaps, run_steps
 from claimcheck.types import Finding, ScreenResult, verdict_for
 
 
@@ -57,7 +57,7 @@ class Engine:
             unit_config=unit_cfg,
             protect=matcher.raw_spans,
         )
-        steps: list[Step] = [ContextAdjuster(ctx), merge_overlaps]
+        steps: list[Step] = [ContextAdjuster(ctx), fold_unit_findings, merge_overlaps]
         return cls(lexicon, detectors, steps, pipeline)
 
     @property

@@ -84,6 +84,37 @@ def _sentence_bounds(text: str, pos: int, reach: int = 120) -> tuple[int, int]:
     return start, end
 
 
+def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+    """Fold a classifier's unit-level finding into the lexicon findings inside it.
+
+    When the lexicon already pinpoints a term (review or block) inside a unit the
+    classifier flagged, the reviewer gets one finding with the precise span that
+    names both sources; a unit finding with no such term stands on its own.
+    """
+    units = [f for f in findings if f.detector == "exaggeration"]
+    if not units:
+        return findings
+    others = [f for f in findings if f.detector != "exaggeration"]
+    kept_units: list[Finding] = []
+    for u in units:
+        inside = [
+            i
+            for i, f in enumerate(others)
+            if f.detector == "lexicon" and f.severity is not Severity.INFO and u.start <= f.start and f.end <= u.end
+        ]
+        if not inside:
+            kept_units.append(u)
+            continue
+        for i in inside:
+            f = others[i]
+            others[i] = f.replace(
+                sources=sorted({*(f.sources or [f.detector]), u.detector}),
+                score=max(f.score, u.score),
+                explanation=f"{f.explanation}；{u.explanation}",
+            )
+    return others + kept_units
+
+
 def _primary_key(f: Finding) -> tuple[int, int, float]:
     return (f.severity.rank, f.end - f.start, f.score)
 
@@ -115,7 +146,16 @@ def merge_overlaps(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
         start = min(f.start for f in g)
         end = max(f.end for f in g)
         others = list(dict.fromkeys(f.rule_id for f in g if f.rule_id != primary.rule_id))
-        merged.append(primary.replace(start=start, end=end, text=doc.text[start:end], merged_rule_ids=others or None))
+        sources = sorted({s for f in g for s in (f.sources or [f.detector])})
+        merged.append(
+            primary.replace(
+                start=start,
+                end=end,
+                text=doc.text[start:end],
+                merged_rule_ids=others or None,
+                sources=sources if len(sources) > 1 else None,
+            )
+        )
     return merged
 
 

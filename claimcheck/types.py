@@ -60,8 +60,10 @@ class Finding:
     sku: str | None = None
     claim_verdict: str | None = None
     evidence: dict[str, Any] | None = None
-    # Other rules/detectors that fired on an overlapping span and were merged here.
+    # Other rules that fired on an overlapping span and were merged here.
     merged_rule_ids: list[str] | None = None
+    # Every detector that agrees on this finding, when more than one does.
+    sources: list[str] | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:

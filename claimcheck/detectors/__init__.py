@@ -1,5 +1,6 @@
 """Detectors behind one protocol; importing this package registers the built-ins."""
 
+from claimcheck.detectors import exaggeration as _exaggeration  # noqa: F401  (registers "exaggeration")
 from claimcheck.detectors import lexicon as _lexicon  # noqa: F401  (registers "lexicon")
 from claimcheck.detectors.base import Detector, create_detector, register_detector, registered_detectors
 

@@ -45,6 +45,15 @@ class TextPipeline:
             self._nlp = make_pipeline(self._user_words)
         return self._nlp
 
+    def token_starts(self, text: str) -> list[int]:
+        """Start offsets of the segmenter's tokens (jieba alone: no spaCy Doc is built)."""
+        starts: list[int] = []
+        pos = 0
+        for word in self.nlp.tokenizer.segment(text):  # type: ignore[attr-defined]
+            starts.append(pos)
+            pos += len(word)
+        return starts
+
     def make_doc(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ClaimDoc:
         return ClaimDoc(text, normalize(text), self, product_category=product_category, sku=sku)
 
@@ -73,8 +82,19 @@ class ClaimDoc:
     @cached_property
     def units(self) -> list[Span]:
         """Claim units as spans of the ORIGINAL text."""
+        return self._units()
+
+    def unit_compact_texts(self) -> list[str]:
+        """Each unit's slice of the compact view (what the classifiers read)."""
+        view = self.norm.compact
+        if not self.units:
+            return []
+        bounds = np.searchsorted(view.src, [b for u in self.units for b in (u.start, u.end)], side="left")
+        return [view.text[bounds[2 * i] : bounds[2 * i + 1]] for i in range(len(self.units))]
+
+    def _units(self) -> list[Span]:
         light = self.norm.light
-        token_starts = [t.idx for t in self.spacy_doc]
+        token_starts = self.pipeline.token_starts(light.text)
         protected: list[tuple[int, int]] = []
         if self.pipeline.protect is not None:
             for s, e in self.pipeline.protect(self.norm):

@@ -1,0 +1,1 @@
+"""Corpus, training, artifacts and evaluation of the exaggeration classifiers."""

@@ -1,0 +1,102 @@
+"""Model artifacts: a folder with the model files and a validated ``metadata.json``.
+
+The metadata records library versions, the corpus hash, the label set, the
+thresholds chosen on dev, the metrics, and a sha256 of every model file. Loading
+checks the hashes and the label set before touching the model, so a tampered or
+mismatched artifact is refused with a clear message instead of running.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+METADATA = "metadata.json"
+
+
+class ModelArtifactError(ValueError):
+    """A model folder is missing, tampered with or does not fit this claimcheck."""
+
+
+class Thresholds(BaseModel):
+    """Score cut-offs on P(violation), chosen on the dev split."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: float = Field(ge=0.0, le=1.0)  # at or above: a finding
+    block: float = Field(ge=0.0, le=1.01)  # at or above: severity block (1.01 = never)
+    band_low: float = Field(ge=0.0, le=1.0)  # uncertain band sent to the slow model
+    band_high: float = Field(ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if not self.band_low <= self.decision <= self.band_high:
+            raise ValueError("need band_low <= decision <= band_high")
+        if self.block < self.decision:
+            raise ValueError("block threshold below decision threshold")
+        return self
+
+
+class ModelMetadata(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: Literal["sklearn", "transformers"]
+    created: str
+    claimcheck_version: str
+    libraries: dict[str, str]
+    corpus_hash: str
+    labels: list[str]
+    input: Literal["compact"] = "compact"
+    thresholds: Thresholds
+    metrics: dict[str, Any] = Field(default_factory=dict)
+    files: dict[str, str]  # relative path -> sha256
+
+    @property
+    def version_tag(self) -> str:
+        joined = "".join(self.files[k] for k in sorted(self.files))
+        return f"{self.name}@{self.corpus_hash[:8]}+{hashlib.sha256(joined.encode()).hexdigest()[:12]}"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def write_metadata(directory: Path, meta: ModelMetadata) -> None:
+    (directory / METADATA).write_text(json.dumps(meta.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
+
+
+def read_metadata(directory: str | Path, expected_kind: str, expected_labels: tuple[str, ...]) -> ModelMetadata:
+    """Read, validate and verify a model folder; raise ModelArtifactError on any problem."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise ModelArtifactError(f"model folder not found: {root}")
+    path = root / METADATA
+    try:
+        meta = ModelMetadata.model_validate_json(path.read_bytes())
+    except FileNotFoundError:
+        raise ModelArtifactError(f"{root}: no {METADATA}; not a claimcheck model folder") from None
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ModelArtifactError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+    if meta.kind != expected_kind:
+        raise ModelArtifactError(f"{root}: a {meta.kind} model, expected {expected_kind}")
+    if tuple(meta.labels) != tuple(expected_labels):
+        raise ModelArtifactError(
+            f"{root}: label set {meta.labels} does not match this claimcheck's {list(expected_labels)}; retrain it"
+        )
+    for rel, digest in meta.files.items():
+        f = root / rel
+        if not f.is_file():
+            raise ModelArtifactError(f"{root}: model file {rel} is missing")
+        if sha256_file(f) != digest:
+            raise ModelArtifactError(f"{root}: {rel} was modified after training (sha256 mismatch); refusing to load")
+    return meta

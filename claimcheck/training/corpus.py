@@ -1,0 +1,159 @@
+"""The labelled claim-unit corpus in ``data/corpus/``: loading, validation, fixed splits.
+
+Each ``units_*.jsonl`` line is one claim unit with its label (``ok`` or a taxonomy
+category id). Splits are assigned once, stratified by label and product category,
+and written to ``splits.csv`` so every model and every report uses the same test
+units; a unit missing from the split file is an error, not a silent reshuffle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from claimcheck.nlp.normalize import compact
+from claimcheck.taxonomy import Category
+
+DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "corpus"
+OK = "ok"
+# spec_mismatch needs the product record, so the text classifier never predicts it.
+CLASSIFIER_LABELS: tuple[str, ...] = (OK, *(c.value for c in Category if c is not Category.SPEC_MISMATCH))
+SPLITS = ("train", "dev", "test")
+
+
+class CorpusError(ValueError):
+    """The corpus or its split file is malformed."""
+
+
+class CorpusUnit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    label: str
+    product_category: str
+    style: Literal["script", "asr"]
+    hard_negative: bool = False
+
+    @field_validator("text")
+    @classmethod
+    def _not_blank(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("text is empty")
+        return v
+
+    @field_validator("label")
+    @classmethod
+    def _known_label(cls, v: str) -> str:
+        if v not in CLASSIFIER_LABELS:
+            raise ValueError(f"label {v!r} is not one of {', '.join(CLASSIFIER_LABELS)}")
+        return v
+
+
+def unit_id(text: str) -> str:
+    """Stable id of a unit: hash of its compact form (so trivial variants collide)."""
+    return hashlib.sha1(compact(text).encode("utf-8")).hexdigest()[:16]
+
+
+def load_units(corpus_dir: str | Path | None = None) -> pd.DataFrame:
+    """All units of all ``units_*.jsonl`` files, validated and de-duplicated."""
+    root = Path(corpus_dir) if corpus_dir is not None else DEFAULT_CORPUS_DIR
+    files = sorted(root.glob("units_*.jsonl"))
+    if not files:
+        raise CorpusError(f"no units_*.jsonl files in {root}")
+    rows: list[dict] = []
+    for path in files:
+        with path.open(encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    unit = CorpusUnit.model_validate(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise CorpusError(f"{path.name}:{lineno}: not JSON ({exc.msg})") from None
+                except ValidationError as exc:
+                    err = exc.errors()[0]
+                    field = ".".join(str(p) for p in err["loc"])
+                    raise CorpusError(f"{path.name}:{lineno}: {field}: {err['msg']}") from None
+                rows.append({**unit.model_dump(), "source": path.name, "line": lineno})
+    df = pd.DataFrame(rows)
+    df["id"] = [unit_id(t) for t in df["text"]]
+    df["compact"] = [compact(t) for t in df["text"]]
+    conflicting = df.groupby("id")["label"].nunique()
+    if (conflicting > 1).any():
+        bad = df[df["id"].isin(conflicting[conflicting > 1].index)].iloc[0]
+        raise CorpusError(f"{bad['source']}:{bad['line']}: the same text appears with different labels")
+    return df.drop_duplicates("id", keep="first").reset_index(drop=True)
+
+
+def corpus_hash(df: pd.DataFrame) -> str:
+    """Hash of (id, label, split) of every unit: what a model's metadata records."""
+    h = hashlib.sha256()
+    cols = ["id", "label"] + (["split"] if "split" in df else [])
+    for row in df.sort_values("id")[cols].itertuples(index=False):
+        h.update("\t".join(map(str, row)).encode())
+        h.update(b"\n")
+    return h.hexdigest()
+
+
+def make_splits(df: pd.DataFrame, seed: int = 20261128, dev: float = 0.15, test: float = 0.15) -> pd.Series:
+    """Stratified (label × product category) split; rare strata fall back to label only."""
+    from sklearn.model_selection import train_test_split
+
+    strata = df["label"] + "|" + df["product_category"]
+    counts = strata.value_counts()
+    strata = strata.where(strata.map(counts) >= 8, df["label"])
+    rest, test_idx = train_test_split(df.index, test_size=test, random_state=seed, stratify=strata)
+    _train_idx, dev_idx = train_test_split(
+        rest, test_size=dev / (1 - test), random_state=seed, stratify=strata.loc[rest]
+    )
+    split = pd.Series("train", index=df.index)
+    split.loc[dev_idx] = "dev"
+    split.loc[test_idx] = "test"
+    return split
+
+
+def write_splits(df: pd.DataFrame, path: Path) -> None:
+    out = pd.DataFrame({"id": df["id"], "split": make_splits(df)}).sort_values("id")
+    out.to_csv(path, index=False)
+
+
+def load_corpus(corpus_dir: str | Path | None = None) -> pd.DataFrame:
+    """Units with their fixed split (from ``splits.csv``)."""
+    root = Path(corpus_dir) if corpus_dir is not None else DEFAULT_CORPUS_DIR
+    df = load_units(root)
+    split_path = root / "splits.csv"
+    if not split_path.is_file():
+        raise CorpusError(f"{split_path} is missing: run `claimcheck corpus split` once and commit it")
+    splits = pd.read_csv(split_path, dtype=str)
+    if set(splits.columns) != {"id", "split"} or not splits["split"].isin(SPLITS).all():
+        raise CorpusError(f"{split_path}: expected columns id,split with values {', '.join(SPLITS)}")
+    df = df.merge(splits, on="id", how="left")
+    missing = df["split"].isna()
+    if missing.any():
+        first = df[missing].iloc[0]
+        raise CorpusError(
+            f"{int(missing.sum())} unit(s) have no split (first: {first['source']}:{first['line']}); "
+            "assign new units with `claimcheck corpus split --add`"
+        )
+    return df
+
+
+def add_to_splits(df_all: pd.DataFrame, path: Path, seed: int = 20261128) -> int:
+    """Give units that have no split yet one, keeping every existing assignment."""
+    existing = pd.read_csv(path, dtype=str) if path.is_file() else pd.DataFrame(columns=["id", "split"])
+    new = df_all[~df_all["id"].isin(existing["id"])]
+    if new.empty:
+        return 0
+    if len(new) < 20:
+        assigned = pd.Series("train", index=new.index)
+    else:
+        assigned = make_splits(new.reset_index(drop=True), seed=seed)
+        assigned.index = new.index
+    out = pd.concat([existing, pd.DataFrame({"id": new["id"], "split": assigned})]).sort_values("id")
+    out.to_csv(path, index=False)
+    return len(new)

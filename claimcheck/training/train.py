@@ -1,0 +1,181 @@
+"""Train a classifier on the corpus train split, choose thresholds on dev, save.
+
+Thresholds are chosen on dev only (the test split is reported, never tuned on):
+``decision`` maximises violation F1 with false alarms on ``ok`` units <= 5%;
+``block`` is the lowest score at which dev precision is >= 0.98 (else never);
+the uncertain band is the narrowest band around ``decision`` that holds 80% of
+the fast model's dev mistakes (that is where a slower model can help).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import platform
+from collections.abc import Callable
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from claimcheck import __version__
+from claimcheck.training.artifacts import ModelMetadata, Thresholds, sha256_file, write_metadata
+from claimcheck.training.corpus import CLASSIFIER_LABELS, OK, corpus_hash, load_corpus
+
+MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
+DEFAULT_SKLEARN_DIR = MODELS_DIR / "exaggeration-sklearn"
+DEFAULT_TRANSFORMER_DIR = MODELS_DIR / "exaggeration-transformer"
+MAX_FALSE_ALARM = 0.05
+
+
+def violation_score(proba: np.ndarray, labels: tuple[str, ...] = CLASSIFIER_LABELS) -> np.ndarray:
+    return 1.0 - proba[:, labels.index(OK)]
+
+
+def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    pred = scores >= threshold
+    tp = int(np.sum(pred & y_true))
+    fp = int(np.sum(pred & ~y_true))
+    fn = int(np.sum(~pred & y_true))
+    tn = int(np.sum(~pred & ~y_true))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+        "false_alarm_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+    }
+
+
+def choose_thresholds(y_true: np.ndarray, scores: np.ndarray) -> Thresholds:
+    grid = np.round(np.arange(0.05, 0.991, 0.01), 2)
+    best_t, best_f1 = 0.5, -1.0
+    for t in grid:
+        m = binary_metrics(y_true, scores, float(t))
+        if m["false_alarm_rate"] <= MAX_FALSE_ALARM and m["f1"] > best_f1:
+            best_t, best_f1 = float(t), m["f1"]
+    block = 1.01
+    for t in grid[grid >= best_t]:
+        m = binary_metrics(y_true, scores, float(t))
+        if m["tp"] and m["precision"] >= 0.98:
+            block = float(t)
+            break
+    wrong = (scores >= best_t) != y_true
+    lo, hi = best_t, best_t
+    if wrong.any():
+        err = scores[wrong]
+        for w in np.arange(0.0, 1.0, 0.01):
+            lo, hi = max(0.0, best_t - w), min(1.0, best_t + w)
+            if np.mean((err >= lo) & (err <= hi)) >= 0.8:
+                break
+    return Thresholds(decision=best_t, block=max(block, best_t), band_low=round(lo, 2), band_high=round(hi, 2))
+
+
+def _libraries(names: tuple[str, ...]) -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for n in names:
+        with contextlib.suppress(importlib_metadata.PackageNotFoundError):
+            out[n] = importlib_metadata.version(n)
+    return out
+
+
+def _split(df: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
+    part = df[df["split"] == name]
+    return list(part["compact"]), list(part["label"])
+
+
+def train_sklearn(
+    corpus_dir: Path | None = None, out_dir: Path = DEFAULT_SKLEARN_DIR, log: Callable[[str], Any] = print
+) -> ModelMetadata:
+    from claimcheck.training.sklearn_model import MODEL_FILE, SklearnClassifier, build_pipeline
+
+    df = load_corpus(corpus_dir)
+    x_train, y_train = _split(df, "train")
+    log(f"training sklearn on {len(x_train)} units ({df['split'].value_counts().to_dict()})")
+    pipe = build_pipeline()
+    pipe.fit(x_train, y_train)
+    clf = SklearnClassifier(pipeline=pipe, labels=CLASSIFIER_LABELS)
+    return _finish(clf, df, "exaggeration-sklearn", "sklearn", out_dir, MODEL_FILE, log, ("scikit-learn", "skops"))
+
+
+def train_transformer(
+    corpus_dir: Path | None = None,
+    out_dir: Path = DEFAULT_TRANSFORMER_DIR,
+    init: Path | None = None,
+    epochs: int | None = None,
+    log: Callable[[str], Any] = print,
+) -> ModelMetadata:
+    from claimcheck.training.transformer_model import device_name, fine_tune, make_model
+
+    df = load_corpus(corpus_dir)
+    train, dev = _split(df, "train"), _split(df, "dev")
+    clf = make_model(CLASSIFIER_LABELS, train[0], init)
+    epochs = epochs or (4 if init else 12)
+    lr = 3e-5 if init else 1e-3
+    log(f"training transformers ({'init ' + str(init) if init else 'small BERT from config'}) on {device_name()}")
+    extra = fine_tune(clf, train, dev, epochs=epochs, lr=lr, log=log)
+    meta = _finish(
+        clf,
+        df,
+        "exaggeration-transformer",
+        "transformers",
+        out_dir,
+        None,
+        log,
+        ("torch", "transformers", "safetensors"),
+    )
+    meta.metrics.update(extra)
+    write_metadata(out_dir, meta)
+    return meta
+
+
+def _finish(
+    clf: Any,
+    df: pd.DataFrame,
+    name: str,
+    kind: str,
+    out_dir: Path,
+    model_file: str | None,
+    log: Callable[[str], Any],
+    libs: tuple[str, ...],
+) -> ModelMetadata:
+    metrics: dict[str, Any] = {}
+    scores: dict[str, np.ndarray] = {}
+    for split in ("dev", "test"):
+        x, y = _split(df, split)
+        scores[split] = violation_score(clf.predict_proba(x))
+    y_dev = (df[df["split"] == "dev"]["label"] != OK).to_numpy()
+    thresholds = choose_thresholds(y_dev, scores["dev"])
+    for split in ("dev", "test"):
+        y = (df[df["split"] == split]["label"] != OK).to_numpy()
+        metrics[split] = binary_metrics(y, scores[split], thresholds.decision)
+    log(f"thresholds (dev): {thresholds.model_dump()}")
+    log(f"dev: {metrics['dev']}")
+    log(f"test: {metrics['test']}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    saved = clf.save(out_dir)
+    files = [saved] if isinstance(saved, Path) else saved
+    if model_file is not None:
+        files = [out_dir / model_file]
+    meta = ModelMetadata(
+        name=name,
+        kind=kind,  # type: ignore[arg-type]
+        created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        claimcheck_version=__version__,
+        libraries=_libraries(("numpy", "pandas", *libs)),
+        corpus_hash=corpus_hash(df),
+        labels=list(CLASSIFIER_LABELS),
+        thresholds=thresholds,
+        metrics=metrics,
+        files={p.name: sha256_file(p) for p in files},
+    )
+    write_metadata(out_dir, meta)
+    log(f"saved {out_dir} ({meta.version_tag})")
+    return meta
