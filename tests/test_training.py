@@ -101,7 +101,7 @@ def test_trained_model_learns_and_generalises(tiny) -> None:
 
 
 def test_metadata_records_provenance(tiny) -> None:
-    _, model_dir, meta = tiny
+    _, model_dir, _ = tiny
     data = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
     assert data["labels"] == list(CLASSIFIER_LABELS)
     assert set(data["files"]) == {"model.skops"}
@@ -169,7 +169,7 @@ def test_corpus_errors_name_file_and_line(tmp_path: Path) -> None:
     (tmp_path / "units_bad.jsonl").write_text(
         '{"text": "好", "label": "ok", "product_category": "food", "style": "asr"}\n', encoding="utf-8"
     )
-    with pytest.raises(CorpusError, match="splits.csv is missing"):
+    with pytest.raises(CorpusError, match=r"splits\.csv is missing"):
         load_corpus(tmp_path)
 
 
