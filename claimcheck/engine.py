@@ -17,7 +17,14 @@ from claimcheck.detectors.lexicon import LexiconDetector, LexiconMatcher
 from claimcheck.lexicons import Lexicon, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc, TextPipeline
 from claimcheck.nlp.units import UnitConfig
-from claimcheck.postprocess import ContextAdjuster, Step, fold_unit_findings, merge_overlaps, run_steps
+from claimcheck.postprocess import (
+    ContextAdjuster,
+    Step,
+    classifier_veto,
+    fold_unit_findings,
+    merge_overlaps,
+    run_steps,
+)
 from claimcheck.types import Finding, ScreenResult, verdict_for
 
 
@@ -57,7 +64,7 @@ class Engine:
             unit_config=unit_cfg,
             protect=matcher.raw_spans,
         )
-        steps: list[Step] = [ContextAdjuster(ctx), fold_unit_findings, merge_overlaps]
+        steps: list[Step] = [ContextAdjuster(ctx), classifier_veto, fold_unit_findings, merge_overlaps]
         return cls(lexicon, detectors, steps, pipeline)
 
     @property

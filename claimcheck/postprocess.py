@@ -18,6 +18,7 @@ from claimcheck.types import Finding, Severity
 
 Step = Callable[[ClaimDoc, list[Finding]], list[Finding]]
 _SENTENCE_END = frozenset("。!?;\n\r")  # as they appear in the compact view
+_CLAUSE_END = ",、。!?;\n"
 
 
 class ContextAdjuster:
@@ -32,6 +33,7 @@ class ContextAdjuster:
     def __init__(self, rules: ContextRules) -> None:
         self.meta = [m for m in dict.fromkeys(compact(x) for x in rules.meta_markers) if m]
         self.negation = tuple(m for m in dict.fromkeys(compact(x) for x in rules.negation_markers) if m)
+        self.window = 8  # a negation this close before a term, in the same clause, negates it
 
     def _meta_positions(self, text: str) -> list[int]:
         out: list[int] = []
@@ -51,9 +53,10 @@ class ContextAdjuster:
         has_negation = any(m in text for m in self.negation)
         if not meta and not has_negation:
             return findings
+        lowered: set[tuple[int, int, str]] = set()
         out: list[Finding] = []
         for f in findings:
-            if f.severity is not Severity.BLOCK or f.detector != "lexicon":
+            if f.severity is Severity.INFO or f.detector != "lexicon":
                 out.append(f)
                 continue
             cs = int(np.searchsorted(view.src, f.start, side="left"))
@@ -63,11 +66,18 @@ class ContextAdjuster:
                 i = bisect_left(meta, lo)
                 if i < len(meta) and meta[i] < hi:
                     note = "（所在句引用或讨论广告规则，降为人工复核）"
-            if not note and has_negation and text[max(0, cs - 6) : cs].endswith(self.negation):
-                note = "（前有否定词，降为人工复核）"
+            if not note and has_negation:
+                window = text[max(0, cs - self.window) : cs]
+                clause_start = max(window.rfind(ch) for ch in _CLAUSE_END)
+                if any(m in window[clause_start + 1 :] for m in self.negation):
+                    note = "（前有否定词，降为人工复核）"
             if note:
-                f = f.replace(severity=Severity.REVIEW, explanation=f.explanation + note)
+                lowered.add((f.start, f.end, f.rule_id))
+                if f.severity is Severity.BLOCK:
+                    f = f.replace(severity=Severity.REVIEW, explanation=f.explanation + note)
             out.append(f)
+        # the classifier veto may dismiss these when it agrees the unit is ordinary
+        doc.annotations["context_lowered"] = lowered
         return out
 
 
@@ -82,6 +92,40 @@ def _sentence_bounds(text: str, pos: int, reach: int = 120) -> tuple[int, int]:
     while end < hi and text[end] not in _SENTENCE_END:
         end += 1
     return start, end
+
+
+def classifier_veto(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+    """Lower lexicon hits in units the classifier is confident are ordinary speech.
+
+    A term can be lawful in context (广告法规定不能说最好, 孩子在治疗期间请遵医嘱);
+    when the unit's P(violation) is below the ``veto`` threshold chosen on dev, a
+    review hit (and a block hit when ``veto_block``) becomes info: still shown,
+    no longer deciding the verdict. A hit the context step found negated or
+    quoted is dismissed the same way whenever the classifier does not flag its unit.
+    """
+    scores = doc.annotations.get("unit_scores")
+    if not scores or not findings:
+        return findings
+    lowered = doc.annotations.get("context_lowered") or set()
+    out: list[Finding] = []
+    for f in findings:
+        if f.detector == "lexicon" and f.severity is not Severity.INFO:
+            for start, end, score, th in scores:  # type: ignore[attr-defined]
+                if start <= f.start < end:
+                    if (f.start, f.end, f.rule_id) in lowered:  # negated or quoted, and the classifier agrees
+                        allowed, limit = True, th.decision
+                    else:
+                        allowed = f.severity is Severity.REVIEW or (f.severity is Severity.BLOCK and th.veto_block)
+                        limit = th.veto
+                    if allowed and score < limit:
+                        f = f.replace(
+                            severity=Severity.INFO,
+                            explanation=f"{f.explanation}（分类器判断所在句为正常表述，"
+                            f"违规概率 {score:.2f}，降为提示）",
+                        )
+                    break
+        out.append(f)
+    return out
 
 
 def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:

@@ -19,10 +19,17 @@ def mini_lexicon():
 
 @pytest.fixture(scope="session")
 def mini_engine():
-    return Engine.from_settings(Settings(lexicon_dir=MINI_LEXICON))
+    """Lexicon-only engine over the hand-written mini lexicon."""
+    return Engine.from_settings(Settings(lexicon_dir=MINI_LEXICON, detectors=["lexicon"]))
+
+
+@pytest.fixture(scope="session")
+def lexicon_engine():
+    """Lexicon-only engine with the bundled lexicon."""
+    return Engine.from_settings(Settings(detectors=["lexicon"]))
 
 
 @pytest.fixture(scope="session")
 def engine():
-    """The engine with the bundled lexicon."""
+    """The default engine: bundled lexicon and the shipped classifier."""
     return Engine.from_settings(Settings())

@@ -28,7 +28,7 @@ ORDINARY = [
     "这个苹果是今年新摘的，脆甜多汁。",
     "耳机的续航大概是六个小时，充电半小时。",
     "主播身高一米六五，穿的是M码。",
-    "这个价格是直播间专享的，下播就恢复了。",
+    "这个价格是直播间专享的，优惠券在左下角领取。",
     "学生发言的时候可以用这个小音箱。",
     "大家最好先看一下尺码表再下单。",
     "第一时间给大家发货。",
@@ -65,13 +65,16 @@ EVASIONS = ["全网最🔥低", "顶 级 品质", "最頂級", "zui好的面霜"
 
 
 @pytest.mark.parametrize("text", ORDINARY)
-def test_ordinary_speech_is_not_flagged(engine, text: str) -> None:
+@pytest.mark.parametrize("which", ["lexicon_engine", "engine"])
+def test_ordinary_speech_is_not_flagged(request, which: str, text: str) -> None:
+    engine = request.getfixturevalue(which)
     findings = [f for f in engine.screen(text).findings if f.severity is not Severity.INFO]
     assert findings == [], [(f.text, f.rule_id) for f in findings]
 
 
 @pytest.mark.parametrize(("text", "category"), PROHIBITED)
-def test_prohibited_claims_are_flagged(engine, text: str, category: str) -> None:
+def test_prohibited_claims_are_flagged(lexicon_engine, text: str, category: str) -> None:
+    engine = lexicon_engine
     findings = engine.screen(text).findings
     assert category in {f.category.value for f in findings} | {
         engine.lexicon.entry(r).category.value for f in findings for r in (f.merged_rule_ids or [])
@@ -81,13 +84,13 @@ def test_prohibited_claims_are_flagged(engine, text: str, category: str) -> None
 
 
 @pytest.mark.parametrize("text", EVASIONS)
-def test_evasions_are_flagged(engine, text: str) -> None:
-    assert any(f.severity is not Severity.INFO for f in engine.screen(text).findings)
+def test_evasions_are_flagged(lexicon_engine, text: str) -> None:
+    assert any(f.severity is not Severity.INFO for f in lexicon_engine.screen(text).findings)
 
 
-def test_whitening_is_lawful_only_for_special_cosmetics(engine) -> None:
-    assert engine.screen("这款精华可以美白", product_category="cosmetics").findings
-    assert not engine.screen("这款精华可以美白", product_category="special_cosmetics").findings
+def test_whitening_is_lawful_only_for_special_cosmetics(lexicon_engine) -> None:
+    assert lexicon_engine.screen("这款精华可以美白", product_category="cosmetics").findings
+    assert not lexicon_engine.screen("这款精华可以美白", product_category="special_cosmetics").findings
 
 
 def test_bundled_example_flags_claims_and_not_ordinary_lines(engine) -> None:

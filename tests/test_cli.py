@@ -99,8 +99,9 @@ def test_gbk_file_is_decoded_and_reported(tmp_path: Path) -> None:
 
 def test_category_scope_from_cli(tmp_path: Path) -> None:
     path = write(tmp_path, "s.txt", "这款美白精华".encode())
-    assert run("screen", path, "--lexicon", str(MINI_LEXICON)).exit_code == 1
-    assert run("screen", path, "--lexicon", str(MINI_LEXICON), "--category", "特殊化妆品").exit_code == 0
+    assert run("screen", path, "--lexicon", str(MINI_LEXICON), "--no-classifier").exit_code == 1
+    args = ("--lexicon", str(MINI_LEXICON), "--no-classifier", "--category", "特殊化妆品")
+    assert run("screen", path, *args).exit_code == 0
 
 
 @pytest.mark.parametrize(

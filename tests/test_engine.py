@@ -41,7 +41,7 @@ def test_screen_result_json_round_trip(mini_engine) -> None:
 
 
 def test_lexicon_only_screening_does_not_build_spacy(mini_lexicon) -> None:
-    engine = Engine.from_settings(Settings(lexicon_dir=MINI_LEXICON), lexicon=mini_lexicon)
+    engine = Engine.from_settings(Settings(lexicon_dir=MINI_LEXICON, detectors=["lexicon"]), lexicon=mini_lexicon)
     assert engine.screen("最近很好").verdict is Verdict.PASS
     assert engine.pipeline._nlp is None  # segmentation is paid for only when a detector asks
 

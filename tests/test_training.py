@@ -227,3 +227,16 @@ def test_cascade_calls_slow_model_only_inside_band() -> None:
     assert not Recorder().seen
     no_slow = Cascade(fast, th).run(["a", "b"])
     assert not no_slow.slow_mask.any()
+
+
+def test_fast_calibration_matches_sklearn(tiny) -> None:
+    from claimcheck.nlp.normalize import compact
+    from claimcheck.training.sklearn_model import SklearnClassifier
+
+    clf = SklearnClassifier.load(tiny[1], CLASSIFIER_LABELS)
+    texts = [compact(t) for t in ("这款洗发水是全网最好的", "喝了感冒就好了", "今天下单", "")]
+    ours = clf.predict_proba(texts)
+    assert clf._fast is not None
+    ref = clf.pipeline.predict_proba(texts)
+    cols = [CLASSIFIER_LABELS.index(c) for c in clf.pipeline.classes_]
+    assert np.allclose(ours[:, cols], ref, atol=1e-12)

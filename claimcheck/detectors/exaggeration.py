@@ -105,16 +105,32 @@ class ExaggerationDetector:
             return []
         texts = doc.unit_compact_texts()
         res = self.cascade.run(texts)
+        doc.annotations["unit_scores"] = [
+            (u.start, u.end, float(sc), self.cascade.thresholds_for(bool(slow)))
+            for u, sc, slow in zip(units, res.scores, res.slow_mask, strict=True)
+        ]
         labels = self.cascade.fast.labels
-        findings: list[Finding] = []
         violation_cols = [j for j, label in enumerate(labels) if label != OK]
-        for i, (unit, score) in enumerate(zip(units, res.scores, strict=True)):
-            th = self.cascade.thresholds_for(bool(res.slow_mask[i]))
+        flagged: list[tuple[int, Category, float, bool, Thresholds]] = []
+        for i, score in enumerate(res.scores):
+            slow = bool(res.slow_mask[i])
+            th = self.cascade.thresholds_for(slow)
             if score < th.decision or not texts[i]:
                 continue
             j = violation_cols[int(np.argmax(res.proba[i, violation_cols]))]
-            category = Category(labels[j])
-            severity = Severity.BLOCK if score >= th.block else Severity.REVIEW
+            flagged.append((i, Category(labels[j]), float(score), slow, th))
+        fast_decided = [(i, c) for i, c, _, slow, _ in flagged if not slow]
+        grams = dict(
+            zip((i for i, _ in fast_decided), self._grams([(texts[i], c.value) for i, c in fast_decided]), strict=True)
+        )
+        findings: list[Finding] = []
+        for i, category, score, slow, th in flagged:
+            unit = units[i]
+            head = f"分类器判断为“{CATEGORY_LABELS_ZH[category]}”（违规概率 {score:.2f}）"
+            if slow:
+                head += "；该句由 transformer 模型复核"
+            elif grams.get(i):
+                head += "；主要依据：" + "、".join(f"“{g}”" for g, _ in grams[i])
             findings.append(
                 Finding(
                     start=unit.start,
@@ -123,25 +139,22 @@ class ExaggerationDetector:
                     detector=self.name,
                     category=category,
                     rule_id=f"classifier.{category.value}",
-                    severity=severity,
-                    score=round(float(score), 4),
+                    severity=Severity.BLOCK if score >= th.block else Severity.REVIEW,
+                    score=round(score, 4),
                     legal_basis=_BASIS[category],
                     suggestion=_SUGGESTION,
-                    explanation=self._explain(texts[i], category, float(score), bool(res.slow_mask[i])),
+                    explanation=head,
                     sku=doc.sku,
                 )
             )
         return findings
 
-    def _explain(self, text: str, category: Category, score: float, slow: bool) -> str:
-        head = f"分类器判断为“{CATEGORY_LABELS_ZH[category]}”（违规概率 {score:.2f}）"
-        if slow:
-            return head + "；该句由 transformer 模型复核"
-        explain = getattr(self.cascade.fast, "explain", None)
-        grams = explain(text, category.value) if explain else []
-        if grams:
-            head += "；主要依据：" + "、".join(f"“{g}”" for g, _ in grams)
-        return head
+    def _grams(self, items: list[tuple[str, str]]) -> list[list[tuple[str, float]]]:
+        """Top n-grams per flagged unit decided by the fast model (batched: one transform)."""
+        explain_many = getattr(self.cascade.fast, "explain_many", None)
+        if not items or explain_many is None:
+            return [[] for _ in items]
+        return explain_many([t for t, _ in items], [c for _, c in items])
 
 
 def load_exaggeration_detector(

@@ -73,6 +73,8 @@ class ClaimDoc:
         self.pipeline = pipeline
         self.product_category = product_category
         self.sku = sku
+        # What detectors leave for later steps (e.g. every unit's classifier score).
+        self.annotations: dict[str, object] = {}
 
     @cached_property
     def spacy_doc(self) -> Doc:

@@ -1,5 +1,8 @@
 """Split a text into claim units: sentences and clauses of reviewable length.
 
+A sentence that fits the maximum length is one unit; a longer one is split into
+its clauses, and short clauses are merged with the next one.
+
 Speech-recognition transcripts often have no punctuation at all, so a clause
 can run for hundreds of characters. Such runs are cut at token boundaries,
 preferably just before a discourse marker (家人们, 然后, 所以 …), and never inside
@@ -40,6 +43,27 @@ def _raw_clauses(text: str) -> list[tuple[int, int, bool]]:
             start = i + 1
     if start < len(text):
         out.append((start, len(text), True))
+    return out
+
+
+def _sentences_or_clauses(text: str, max_chars: int) -> list[tuple[int, int, bool]]:
+    """A sentence that fits in ``max_chars`` is one unit; a longer one splits into clauses.
+
+    Whole sentences keep a claim and its qualifier together (用了以后皮肤更水润，上妆
+    更服帖), which is also the unit the classifiers are trained on.
+    """
+    out: list[tuple[int, int, bool]] = []
+    sentence: list[tuple[int, int, bool]] = []
+    for clause in _raw_clauses(text):
+        sentence.append(clause)
+        if clause[2]:
+            start, end = sentence[0][0], sentence[-1][1]
+            if end - start <= max_chars:
+                out.append((start, end, True))
+            else:
+                out.extend(sentence)
+            sentence = []
+    out.extend(sentence)
     return out
 
 
@@ -121,7 +145,7 @@ def split_units(
     protected = sorted(protected)
     pstarts = [s for s, _ in protected]
     pieces: list[tuple[int, int, bool]] = []
-    for s, e, sent_end in _raw_clauses(text):
+    for s, e, sent_end in _sentences_or_clauses(text, cfg.max_chars):
         if e - s > cfg.max_chars:
             cut = _cut_long(s, e, text, token_starts, protected, pstarts, cfg)
             pieces.extend((a, b, sent_end and b == e) for a, b in cut)

@@ -31,6 +31,10 @@ class Thresholds(BaseModel):
     block: float = Field(ge=0.0, le=1.01)  # at or above: severity block (1.01 = never)
     band_low: float = Field(ge=0.0, le=1.0)  # uncertain band sent to the slow model
     band_high: float = Field(ge=0.0, le=1.0)
+    # Below ``veto`` the classifier's "ordinary speech" overrides a lexicon hit of
+    # severity review (and block when ``veto_block``): the hit is kept as info.
+    veto: float = Field(default=0.0, ge=0.0, le=1.0)
+    veto_block: bool = False
 
     @model_validator(mode="after")
     def _ordered(self) -> Thresholds:
@@ -38,6 +42,8 @@ class Thresholds(BaseModel):
             raise ValueError("need band_low <= decision <= band_high")
         if self.block < self.decision:
             raise ValueError("block threshold below decision threshold")
+        if self.veto > self.decision:
+            raise ValueError("veto threshold above decision threshold")
         return self
 
 
