@@ -140,6 +140,10 @@ def train_sklearn(
     log(f"training sklearn on {len(x_train)} units ({df['split'].value_counts().to_dict()})")
     pipe = build_pipeline()
     pipe.fit(x_train, y_train)
+    # the n-grams min_df dropped: only kept for introspection, and most of the file
+    vec = pipe.named_steps["tfidf"]
+    if hasattr(vec, "stop_words_"):
+        del vec.stop_words_
     clf = SklearnClassifier(pipeline=pipe, labels=CLASSIFIER_LABELS)
     return _finish(clf, df, "exaggeration-sklearn", "sklearn", out_dir, MODEL_FILE, log, ("scikit-learn", "skops"))
 
