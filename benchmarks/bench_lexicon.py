@@ -22,6 +22,7 @@ import ahocorasick
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from claimcheck.config import Settings  # noqa: E402
 from claimcheck.engine import Engine  # noqa: E402
 
 ORDINARY = [
@@ -78,7 +79,7 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    engine = Engine.from_settings()
+    engine = Engine.from_settings(Settings(detectors=["lexicon"]))  # the lexicon stage only
     (detector,) = [d for d in engine.detectors if d.name == "lexicon"]
     matcher = detector.matcher
     bare = ahocorasick.Automaton()

@@ -68,9 +68,10 @@ class ContextAdjuster:
                     note = "（所在句引用或讨论广告规则，降为人工复核）"
             if not note and has_negation:
                 window = text[max(0, cs - self.window) : cs]
-                clause_start = max(window.rfind(ch) for ch in _CLAUSE_END)
-                if any(m in window[clause_start + 1 :] for m in self.negation):
-                    note = "（前有否定词，降为人工复核）"
+                if any(m in window for m in self.negation):  # cheap test first; most hits have none
+                    clause_start = max(window.rfind(ch) for ch in _CLAUSE_END)
+                    if any(m in window[clause_start + 1 :] for m in self.negation):
+                        note = "（前有否定词，降为人工复核）"
             if note:
                 lowered.add((f.start, f.end, f.rule_id))
                 if f.severity is Severity.BLOCK:
