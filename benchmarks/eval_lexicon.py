@@ -24,6 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from claimcheck.config import Settings  # noqa: E402
 from claimcheck.engine import Engine  # noqa: E402
 from claimcheck.types import Severity  # noqa: E402
 
@@ -81,7 +82,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="also write the figures to this JSON file")
     args = ap.parse_args()
     rows = load_phrases(args.eval_dir)
-    engine = Engine.from_settings()
+    engine = Engine.from_settings(Settings(detectors=["lexicon"]))  # the lexicon detector alone
     labels = Counter(r["label"] for r in rows)
     print(f"tw-fda-ad-phrases: {len(rows)} phrases ({dict(labels)}); lexicon {engine.lexicon.version_tag}")
     report = {"lexicon": engine.lexicon.version_tag, "n": len(rows)}
