@@ -27,6 +27,8 @@ lexicon_app = typer.Typer(help="Inspect and validate lexicon files.", no_args_is
 app.add_typer(lexicon_app, name="lexicon")
 corpus_app = typer.Typer(help="The labelled claim-unit corpus in data/corpus.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
+products_app = typer.Typer(help="The product record store: specs, test reports, certificates.", no_args_is_help=True)
+app.add_typer(products_app, name="products")
 
 EXIT_OK, EXIT_BLOCK, EXIT_USAGE = 0, 1, 2
 
@@ -41,11 +43,29 @@ class ModelKind(StrEnum):
     transformers = "transformers"
 
 
-def _settings(lexicon_dir: Path | None = None, transformer: Path | None = None, no_classifier: bool = False):
+def _parse_date(value: str | None):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--date {value!r}: expected YYYY-MM-DD") from None
+
+
+def _settings(
+    lexicon_dir: Path | None = None,
+    transformer: Path | None = None,
+    no_classifier: bool = False,
+    database_url: str | None = None,
+):
     from claimcheck.config import Settings
 
     s = Settings()
     update: dict = {}
+    if database_url is not None:
+        update["database_url"] = database_url
     if lexicon_dir is not None:
         update["lexicon_dir"] = lexicon_dir
     if transformer is not None:
@@ -106,25 +126,42 @@ def screen(
         typer.Option("--transformer", help="Transformers model folder for the uncertain band (needs the extra)."),
     ] = None,
     no_classifier: Annotated[bool, typer.Option("--no-classifier", help="Lexicon only.")] = False,
+    sku: Annotated[
+        str | None, typer.Option("--sku", help="Cross-check claims against this product's record in the store.")
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="Broadcast date YYYY-MM-DD: evidence must be valid then (default today)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--db", help="Product store URL (default: CLAIMCHECK_DATABASE_URL or ./claimcheck.db)."),
+    ] = None,
 ) -> None:
     """Screen a pre-broadcast script and print its findings.
 
     Exit code 0 when nothing blocks, 1 when a blocking finding exists, 2 for
     usage or input errors.
     """
+    from claimcheck.detectors.spec_check import UnknownSKUError
     from claimcheck.io.text import InputError, read_text
     from claimcheck.lexicons import LexiconError
+    from claimcheck.store.db import StoreError
 
-    settings = _settings(lexicon_dir, transformer, no_classifier)
+    settings = _settings(lexicon_dir, transformer, no_classifier, database_url)
+    broadcast_date = _parse_date(on)
     try:
         doc = read_text(file, settings.max_input_bytes)
     except InputError as exc:
         raise _fail(str(exc)) from None
     engine = _engine(settings)
     try:
-        result = engine.screen(doc.text, product_category=category)
-    except LexiconError as exc:
-        raise _fail(str(exc)) from None
+        sections = engine.sections(doc.text)
+        result = engine.screen(
+            doc.text, product_category=category, sku=sku, broadcast_date=broadcast_date, sections=sections
+        )
+    except (LexiconError, UnknownSKUError, StoreError) as exc:
+        raise _fail(str(exc).strip("'\"")) from None
     if doc.note:
         Console(stderr=True, highlight=False).print(doc.note)
     if output_format is OutputFormat.json:
@@ -289,6 +326,99 @@ def evaluate(
     j, m = write_report(report, out or DEFAULT_REPORT_DIR)
     typer.echo(m.read_text(encoding="utf-8"))
     typer.echo(f"wrote {j} and {m}")
+
+
+def _store(database_url: str | None):
+    from claimcheck.specs.check import SpecNormalizer
+    from claimcheck.specs.tables import load_spec_tables
+    from claimcheck.store.repository import SpecStore
+
+    settings = _settings(database_url=database_url)
+    return SpecStore(settings.database_url, normalizer=SpecNormalizer(load_spec_tables(settings.lexicon_dir))), settings
+
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Product store URL (default: CLAIMCHECK_DATABASE_URL or ./claimcheck.db).")
+]
+
+
+@products_app.command("import")
+def products_import(
+    file: Annotated[Path, typer.Argument(help="Product records: .json, .xlsx or .csv (see docs/PRODUCTS.md).")],
+    database_url: DbOption = None,
+) -> None:
+    """Validate every record, then import them all in one transaction (or nothing)."""
+    from claimcheck.lexicons import LexiconError, load_lexicon
+    from claimcheck.store.db import StoreError
+    from claimcheck.store.io import ImportError_, read_products
+
+    store, settings = _store(database_url)
+    lexicon = load_lexicon(settings.lexicon_dir)
+
+    def resolve(value: str) -> str:
+        try:
+            resolved = lexicon.resolve_product_category(value)
+        except LexiconError as exc:
+            raise ValueError(str(exc)) from None
+        assert resolved is not None
+        return resolved
+
+    try:
+        records = read_products(file, resolve_category=resolve)
+        n = store.upsert(records)
+    except (ImportError_, StoreError) as exc:
+        raise _fail(f"{exc}（未导入任何记录 / nothing imported）") from None
+    typer.echo(f"imported {n} product record(s) into {_safe_url(store.url)}")
+
+
+@products_app.command("show")
+def products_show(
+    sku: Annotated[str, typer.Argument(help="The SKU to show.")],
+    database_url: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the record as JSON.")] = False,
+) -> None:
+    """Show one product record: specs, ingredients, test reports, certificates."""
+    from claimcheck.store.db import StoreError
+
+    store, _ = _store(database_url)
+    try:
+        record = store.get(sku) if store.exists() else None
+    except StoreError as exc:
+        raise _fail(str(exc)) from None
+    if record is None:
+        raise _fail(f"SKU {sku!r} is not in the product store ({_safe_url(store.url)})")
+    if as_json:
+        typer.echo(json.dumps(record.model_dump(mode="json", exclude_none=True), ensure_ascii=False, indent=2))
+        return
+    from claimcheck.report.products import render_product
+
+    render_product(record, Console(highlight=False))
+
+
+@products_app.command("export")
+def products_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .json, .xlsx or .csv.")] = Path(
+        "products.json"
+    ),
+    database_url: DbOption = None,
+) -> None:
+    """Export every product record (JSON and Excel round-trip through import)."""
+    from claimcheck.store.db import StoreError
+    from claimcheck.store.io import ImportError_, write_products
+
+    store, _ = _store(database_url)
+    try:
+        records = store.all() if store.exists() else []
+        path = write_products(records, out)
+    except (ImportError_, StoreError, OSError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"exported {len(records)} product record(s) to {path}")
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

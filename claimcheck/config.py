@@ -16,7 +16,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMCHECK_", extra="ignore")
 
     lexicon_dir: Path = DEFAULT_LEXICON_DIR
-    detectors: list[str] = Field(default_factory=lambda: ["lexicon", "exaggeration"])
+    detectors: list[str] = Field(default_factory=lambda: ["lexicon", "exaggeration", "spec_check"])
+    # The product store: a SQLite file by default; any SQLAlchemy URL (PostgreSQL
+    # for several users: postgresql+psycopg://user:pass@host/db).
+    database_url: str = "sqlite:///claimcheck.db"
     # The fast classifier every unit goes through, and the optional slow one for
     # the uncertain band (needs the [transformers] extra).
     model_dir: Path = _MODELS / "exaggeration-sklearn"

@@ -8,12 +8,14 @@ build it once and reuse it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from claimcheck import __version__
 from claimcheck.config import Settings
 from claimcheck.detectors.base import Detector, create_detector
 from claimcheck.detectors.lexicon import LexiconDetector, LexiconMatcher
+from claimcheck.io.sections import Section, split_sections
 from claimcheck.lexicons import Lexicon, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc, TextPipeline
 from claimcheck.nlp.units import UnitConfig
@@ -70,13 +72,40 @@ class Engine:
     @property
     def versions(self) -> dict[str, str]:
         v = {"claimcheck": __version__, "lexicon": self.lexicon.version_tag}
-        models = [d.version for d in self.detectors if d.name != "lexicon"]
+        models = [d.version for d in self.detectors if d.name == "exaggeration"]
         v["model"] = ",".join(models) if models else "none"
+        spec = self.spec_detector
+        if spec is not None:
+            v["spec_tables"] = spec.version
         return v
 
-    def make_doc(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ClaimDoc:
+    def make_doc(
+        self,
+        text: str,
+        *,
+        product_category: str | None = None,
+        sku: str | None = None,
+        broadcast_date: dt.date | None = None,
+        sections: list[Section] | None = None,
+    ) -> ClaimDoc:
         category = self.lexicon.resolve_product_category(product_category)
-        return self.pipeline.make_doc(text, product_category=category, sku=sku)
+        spec = self.spec_detector
+        if sku is not None and spec is not None:
+            record = spec.record(sku)  # raises UnknownSKUError
+            category = category or record.category
+        return self.pipeline.make_doc(
+            text, product_category=category, sku=sku, broadcast_date=broadcast_date, sections=sections
+        )
+
+    @property
+    def spec_detector(self):
+        return next((d for d in self.detectors if d.name == "spec_check"), None)
+
+    def sections(self, text: str) -> list[Section]:
+        """Per-product sections of a script, using the SKUs in the product store."""
+        spec = self.spec_detector
+        known = spec.store.skus() if spec is not None and spec.store_exists() else []
+        return split_sections(text, known)
 
     def analyze(self, doc: ClaimDoc) -> list[Finding]:
         findings: list[Finding] = []
@@ -85,7 +114,17 @@ class Engine:
         findings = run_steps(doc, findings, self.steps)
         return sorted(findings, key=lambda f: (f.start, f.end))
 
-    def screen(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ScreenResult:
-        doc = self.make_doc(text, product_category=product_category, sku=sku)
+    def screen(
+        self,
+        text: str,
+        *,
+        product_category: str | None = None,
+        sku: str | None = None,
+        broadcast_date: dt.date | None = None,
+        sections: list[Section] | None = None,
+    ) -> ScreenResult:
+        doc = self.make_doc(
+            text, product_category=product_category, sku=sku, broadcast_date=broadcast_date, sections=sections
+        )
         findings = self.analyze(doc)
         return ScreenResult.model_construct(verdict=verdict_for(findings), findings=findings, versions=self.versions)

@@ -129,12 +129,16 @@ def classifier_veto(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
     return out
 
 
-def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
-    """Fold a classifier's unit-level finding into the lexicon findings inside it.
+_PRECISE = ("lexicon", "spec_check")  # detectors whose findings point at the exact words
 
-    When the lexicon already pinpoints a term (review or block) inside a unit the
-    classifier flagged, the reviewer gets one finding with the precise span that
-    names both sources; a unit finding with no such term stands on its own.
+
+def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+    """Fold a classifier's unit-level finding into the precise findings inside it.
+
+    When the lexicon or the spec check already pinpoints the words (review or
+    block) inside a unit the classifier flagged, the reviewer gets findings with
+    the precise span that name both sources; a unit finding with no such hit
+    stands on its own.
     """
     units = [f for f in findings if f.detector == "exaggeration"]
     if not units:
@@ -145,7 +149,7 @@ def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
         inside = [
             i
             for i, f in enumerate(others)
-            if f.detector == "lexicon" and f.severity is not Severity.INFO and u.start <= f.start and f.end <= u.end
+            if f.detector in _PRECISE and f.severity is not Severity.INFO and u.start <= f.start and f.end <= u.end
         ]
         if not inside:
             kept_units.append(u)

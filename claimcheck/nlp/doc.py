@@ -7,12 +7,15 @@ the same object. Offsets handed out by a ClaimDoc are offsets into the original.
 
 from __future__ import annotations
 
+import datetime as dt
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from claimcheck.io.sections import Section
 from claimcheck.nlp.normalize import Normalized, normalize
 from claimcheck.nlp.units import Span, UnitConfig, split_units
 
@@ -54,8 +57,24 @@ class TextPipeline:
             pos += len(word)
         return starts
 
-    def make_doc(self, text: str, *, product_category: str | None = None, sku: str | None = None) -> ClaimDoc:
-        return ClaimDoc(text, normalize(text), self, product_category=product_category, sku=sku)
+    def make_doc(
+        self,
+        text: str,
+        *,
+        product_category: str | None = None,
+        sku: str | None = None,
+        broadcast_date: dt.date | None = None,
+        sections: list[Section] | None = None,
+    ) -> ClaimDoc:
+        return ClaimDoc(
+            text,
+            normalize(text),
+            self,
+            product_category=product_category,
+            sku=sku,
+            broadcast_date=broadcast_date,
+            sections=sections,
+        )
 
 
 class ClaimDoc:
@@ -67,12 +86,19 @@ class ClaimDoc:
         *,
         product_category: str | None = None,
         sku: str | None = None,
+        broadcast_date: dt.date | None = None,
+        sections: list[Section] | None = None,
     ) -> None:
         self.text = text
         self.norm = norm
         self.pipeline = pipeline
         self.product_category = product_category
         self.sku = sku
+        # the day the claims are made: evidence must be valid then (default: today)
+        self.broadcast_date = broadcast_date or dt.date.today()
+        # per-product sections of a script (a heading naming a SKU starts one)
+        self.sections = [s for s in (sections or []) if s.sku]
+        self._section_starts = [s.start for s in self.sections]
         # What detectors leave for later steps (e.g. every unit's classifier score).
         self.annotations: dict[str, object] = {}
 
@@ -106,6 +132,15 @@ class ClaimDoc:
                     protected.append((ls, le))
         spans = split_units(light.text, token_starts, protected, self.pipeline.unit_config)
         return [Span(*light.to_original(sp.start, sp.end)) for sp in spans if sp.end > sp.start]
+
+    def sku_at(self, offset: int) -> str | None:
+        """The SKU on sale at an offset: its section's SKU, else the document's."""
+        if self.sections:
+            i = bisect_right(self._section_starts, offset) - 1
+            if i >= 0 and self.sections[i].start <= offset < self.sections[i].end:
+                return self.sections[i].sku
+            return self.sku
+        return self.sku
 
     def unit_texts(self) -> list[str]:
         return [self.text[u.start : u.end] for u in self.units]

@@ -1,0 +1,150 @@
+"""Validated data tables for claim extraction: attributes, synonyms, units, claim phrases.
+
+They live in ``lexicons/specs/`` as YAML, like the lexicon: a reviewer adds a
+material synonym or a laboratory without touching Python.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from claimcheck.lexicons import DEFAULT_LEXICON_DIR, LexiconError
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dimension(_M):
+    base: str
+    units: dict[str, float]
+
+
+class UnitTable(_M):
+    dimensions: dict[str, Dimension]
+
+    def lookup(self, unit: str | None) -> tuple[str, float] | None:
+        """(dimension, factor to base) for a unit string, or None."""
+        if not unit:
+            return None
+        u = unit.strip().lower()
+        for name, dim in self.dimensions.items():
+            if u in dim.units:
+                return name, dim.units[u]
+        return None
+
+    def all_units(self, dims: list[str] | None = None) -> list[str]:
+        out = []
+        for name, dim in self.dimensions.items():
+            if dims is None or name in dims:
+                out.extend(dim.units)
+        return sorted(set(out), key=len, reverse=True)
+
+
+class Value(_M):
+    synonyms: list[str]
+    implies_percent: dict[str, float] = Field(default_factory=dict)
+
+
+class Attribute(_M):
+    label: str
+    kind: Literal["composition", "enum", "quantity", "text"]
+    spec_names: list[str]
+    tolerance: float = 0.0
+    dimensions: list[str] = Field(default_factory=list)
+    values: dict[str, Value] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _needs(self) -> Attribute:
+        if self.kind in ("composition", "enum") and not self.values:
+            raise ValueError(f"{self.label}: a {self.kind} attribute needs values")
+        if self.kind == "quantity" and not self.dimensions:
+            raise ValueError(f"{self.label}: a quantity attribute needs dimensions")
+        return self
+
+
+class AttributeTable(_M):
+    attributes: dict[str, Attribute]
+
+
+class FreeFrom(_M):
+    label: str
+    phrases: list[str]
+    ingredients: list[str]
+
+
+class Certification(_M):
+    label: str
+    phrases: list[str]
+
+
+class Lab(_M):
+    phrases: list[str]
+    match: list[str]
+
+
+class ItemClaim(_M):
+    phrases: list[str]
+    items: list[str]
+
+
+class Tests(_M):
+    generic: list[str]
+    labs: dict[str, Lab]
+    items: dict[str, ItemClaim]
+
+
+class ClaimTable(_M):
+    free_from: dict[str, FreeFrom]
+    certifications: dict[str, Certification]
+    tests: Tests
+    origin_cues: list[str]
+    quantity_cues: list[str]
+
+
+class SpecTables(_M):
+    units: UnitTable
+    attributes: AttributeTable
+    claims: ClaimTable
+    version: str
+
+    def attribute_for_spec(self, spec_name: str) -> tuple[str, Attribute] | None:
+        name = spec_name.strip()
+        for key, attr in self.attributes.attributes.items():
+            if name in attr.spec_names:
+                return key, attr
+        return None
+
+
+def _load(path: Path, model: type[BaseModel]) -> BaseModel:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LexiconError(f"spec table missing: {path}") from None
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise LexiconError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+
+
+@cache
+def load_spec_tables(lexicon_dir: str | Path | None = None) -> SpecTables:
+    import hashlib
+
+    root = (Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR) / "specs"
+    parts = {"units": UnitTable, "attributes": AttributeTable, "claims": ClaimTable}
+    loaded = {}
+    digest = hashlib.sha256()
+    for name, model in parts.items():
+        path = root / f"{name}.yaml"
+        loaded[name] = _load(path, model)
+        digest.update(path.read_bytes())
+    return SpecTables(**loaded, version=digest.hexdigest()[:12])

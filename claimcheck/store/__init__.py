@@ -1,0 +1,1 @@
+"""The product record store: SQLAlchemy models, Alembic migrations, import/export."""

@@ -1,0 +1,119 @@
+"""SQLAlchemy 2 ORM models of the product record.
+
+Schema changes go through Alembic migrations (``claimcheck/store/migrations``);
+``metadata.create_all`` is never used on a real database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Supplier(Base):
+    __tablename__ = "suppliers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(String(64))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    products: Mapped[list[Product]] = relationship(back_populates="supplier")
+
+
+class Product(Base):
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(64))
+    brand: Mapped[str | None] = mapped_column(String(200))
+    supplier_id: Mapped[int | None] = mapped_column(ForeignKey("suppliers.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    supplier: Mapped[Supplier | None] = relationship(back_populates="products")
+    specs: Mapped[list[SpecAttribute]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="SpecAttribute.position"
+    )
+    ingredients: Mapped[list[Ingredient]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="Ingredient.position"
+    )
+    test_reports: Mapped[list[TestReport]] = relationship(back_populates="product", cascade="all, delete-orphan")
+    certificates: Mapped[list[Certificate]] = relationship(back_populates="product", cascade="all, delete-orphan")
+
+
+class SpecAttribute(Base):
+    """A spec attribute with its raw value and, where it has one, a normalised value."""
+
+    __tablename__ = "spec_attributes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(100))
+    raw_value: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(32))
+    normalized_value: Mapped[str | None] = mapped_column(Text)  # canonical attribute and value, as JSON
+    product: Mapped[Product] = relationship(back_populates="specs")
+
+
+class Ingredient(Base):
+    __tablename__ = "ingredients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    product: Mapped[Product] = relationship(back_populates="ingredients")
+
+
+class TestReport(Base):
+    __tablename__ = "test_reports"
+    __table_args__ = (UniqueConstraint("product_id", "report_no"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    report_no: Mapped[str] = mapped_column(String(100))
+    laboratory: Mapped[str] = mapped_column(String(200))
+    sampling_date: Mapped[dt.date | None] = mapped_column(Date)
+    issue_date: Mapped[dt.date] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    conclusion: Mapped[str] = mapped_column(String(16))
+    product: Mapped[Product] = relationship(back_populates="test_reports")
+    items: Mapped[list[TestItem]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="TestItem.position"
+    )
+
+
+class TestItem(Base):
+    __tablename__ = "test_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("test_reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(200))
+    measured: Mapped[str | None] = mapped_column(String(200))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    limit: Mapped[str | None] = mapped_column(String(200))
+    result: Mapped[str] = mapped_column(String(8))
+    report: Mapped[TestReport] = relationship(back_populates="items")
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(100))
+    issuer: Mapped[str] = mapped_column(String(200))
+    issue_date: Mapped[dt.date | None] = mapped_column(Date)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    scope: Mapped[str | None] = mapped_column(Text)
+    product: Mapped[Product] = relationship(back_populates="certificates")

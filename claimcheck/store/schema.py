@@ -1,0 +1,100 @@
+"""The product record as it is imported, exported and checked against (pydantic).
+
+One ``ProductRecord`` per SKU: the product, its supplier, spec attributes,
+ingredient list, test reports with their items, and certificates. The same
+model validates JSON, Excel and CSV imports and is what the cross-check reads,
+so a record means the same thing wherever it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SupplierIn(_Model):
+    name: str = Field(min_length=1)
+    credit_code: str | None = None  # 统一社会信用代码
+    contact: str | None = None
+
+
+class SpecIn(_Model):
+    """A spec attribute: 材质 = 65%棉 35%涤纶, 净含量 = 400 g, 产地 = 云南."""
+
+    name: str = Field(min_length=1)
+    value: str = Field(min_length=1)
+    unit: str | None = None
+
+
+class TestItemIn(_Model):
+    item: str = Field(min_length=1)  # 检测项目, e.g. 甲醛含量, 蔗糖, 纤维含量
+    measured: str | None = None  # 检测结果, as printed
+    unit: str | None = None
+    limit: str | None = None  # 标准要求
+    result: Literal["pass", "fail", "n/a"] = "pass"  # 单项判定
+
+
+class TestReportIn(_Model):
+    report_no: str = Field(min_length=1)
+    laboratory: str = Field(min_length=1)
+    sampling_date: dt.date | None = None
+    issue_date: dt.date
+    valid_until: dt.date | None = None
+    conclusion: Literal["pass", "fail"] = "pass"  # 检验结论
+    items: list[TestItemIn] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dates(self) -> TestReportIn:
+        if self.sampling_date and self.sampling_date > self.issue_date:
+            raise ValueError("sampling_date is after issue_date")
+        if self.valid_until and self.valid_until < self.issue_date:
+            raise ValueError("valid_until is before issue_date")
+        return self
+
+
+class CertificateIn(_Model):
+    type: str = Field(min_length=1)  # organic, green_food, ccc, health_food_approval, …
+    number: str = Field(min_length=1)
+    issuer: str = Field(min_length=1)
+    issue_date: dt.date | None = None
+    valid_until: dt.date | None = None
+    scope: str | None = None
+
+
+class ProductRecord(_Model):
+    sku: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1)
+    category: str = Field(min_length=1)  # a product category id (lexicons/product_categories.yaml)
+    brand: str | None = None
+    supplier: SupplierIn | None = None
+    specs: list[SpecIn] = Field(default_factory=list)
+    ingredients: list[str] = Field(default_factory=list)  # in label order
+    test_reports: list[TestReportIn] = Field(default_factory=list)
+    certificates: list[CertificateIn] = Field(default_factory=list)
+
+    @field_validator("sku")
+    @classmethod
+    def _sku_shape(cls, v: str) -> str:
+        if any(ch.isspace() for ch in v):
+            raise ValueError("SKU must not contain spaces")
+        return v
+
+    @field_validator("ingredients")
+    @classmethod
+    def _no_blank_ingredients(cls, v: list[str]) -> list[str]:
+        if any(not i.strip() for i in v):
+            raise ValueError("an ingredient is blank")
+        return [i.strip() for i in v]
+
+    @model_validator(mode="after")
+    def _unique_numbers(self) -> ProductRecord:
+        nos = [r.report_no for r in self.test_reports]
+        if len(nos) != len(set(nos)):
+            raise ValueError("a report number appears twice")
+        return self
