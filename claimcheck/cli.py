@@ -334,7 +334,8 @@ def _store(database_url: str | None):
     from claimcheck.store.repository import SpecStore
 
     settings = _settings(database_url=database_url)
-    return SpecStore(settings.database_url, normalizer=SpecNormalizer(load_spec_tables(settings.lexicon_dir))), settings
+    normalizer = SpecNormalizer(load_spec_tables(settings.spec_tables_dir))
+    return SpecStore(settings.database_url, normalizer=normalizer), settings
 
 
 DbOption = Annotated[

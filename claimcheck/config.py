@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLAIMCHECK_", extra="ignore")
 
     lexicon_dir: Path = DEFAULT_LEXICON_DIR
+    # attribute, synonym, unit and claim-phrase tables of the spec cross-check
+    spec_tables_dir: Path = DEFAULT_LEXICON_DIR / "specs"
     detectors: list[str] = Field(default_factory=lambda: ["lexicon", "exaggeration", "spec_check"])
     # The product store: a SQLite file by default; any SQLAlchemy URL (PostgreSQL
     # for several users: postgresql+psycopg://user:pass@host/db).

@@ -127,7 +127,7 @@ def make_spec_check_detector(lexicon: Lexicon | None = None, settings: object = 
     from claimcheck.specs.check import SpecNormalizer
 
     s = settings if isinstance(settings, Settings) else Settings()
-    tables = load_spec_tables(s.lexicon_dir)
+    tables = load_spec_tables(s.spec_tables_dir)
     return SpecCheckDetector(SpecStore(s.database_url, normalizer=SpecNormalizer(tables)), tables)
 
 

@@ -135,11 +135,15 @@ def _load(path: Path, model: type[BaseModel]) -> BaseModel:
         raise LexiconError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
+DEFAULT_SPEC_DIR = DEFAULT_LEXICON_DIR / "specs"
+
+
 @cache
-def load_spec_tables(lexicon_dir: str | Path | None = None) -> SpecTables:
+def load_spec_tables(spec_dir: str | Path | None = None) -> SpecTables:
+    """Load ``units.yaml``, ``attributes.yaml`` and ``claims.yaml`` from ``spec_dir``."""
     import hashlib
 
-    root = (Path(lexicon_dir) if lexicon_dir is not None else DEFAULT_LEXICON_DIR) / "specs"
+    root = Path(spec_dir) if spec_dir is not None else DEFAULT_SPEC_DIR
     parts = {"units": UnitTable, "attributes": AttributeTable, "claims": ClaimTable}
     loaded = {}
     digest = hashlib.sha256()
