@@ -53,6 +53,7 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "") 
         table.add_column("位置", no_wrap=True)
         table.add_column("级别/类别", min_width=8)
         table.add_column("原文（命中处以【】标出）", ratio=3, overflow="fold")
+        table.add_column("说明", ratio=3, overflow="fold")
         table.add_column("法律依据", ratio=3, overflow="fold")
         table.add_column("建议改写", ratio=2, overflow="fold")
         for i, f in enumerate(result.findings, 1):
@@ -64,6 +65,7 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "") 
                     (SEVERITY_ZH[f.severity], _SEVERITY_STYLE[f.severity]), "\n", CATEGORY_LABELS_ZH[f.category]
                 ),
                 context_text(text, f.start, f.end, style=_SEVERITY_STYLE[f.severity]),
+                f.explanation,
                 f.legal_basis,
                 f.suggestion or "—",
             )
