@@ -29,6 +29,12 @@ corpus_app = typer.Typer(help="The labelled claim-unit corpus in data/corpus.", 
 app.add_typer(corpus_app, name="corpus")
 products_app = typer.Typer(help="The product record store: specs, test reports, certificates.", no_args_is_help=True)
 app.add_typer(products_app, name="products")
+ledger_app = typer.Typer(
+    help="The selection review record (选品审核台账): append-only, hash-chained.", no_args_is_help=True
+)
+app.add_typer(ledger_app, name="ledger")
+keys_app = typer.Typer(help="API keys for the HTTP service's write endpoints.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
 
 EXIT_OK, EXIT_BLOCK, EXIT_USAGE = 0, 1, 2
 
@@ -137,8 +143,14 @@ def screen(
         str | None,
         typer.Option("--db", help="Product store URL (default: CLAIMCHECK_DATABASE_URL or ./claimcheck.db)."),
     ] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report-dir", help="Where the HTML and JSON reports go (default: ./reports).")
+    ] = None,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not write the screening to the review record (dry run).")
+    ] = False,
 ) -> None:
-    """Screen a pre-broadcast script and print its findings.
+    """Screen a pre-broadcast script: print findings, write HTML/JSON reports, record it.
 
     Exit code 0 when nothing blocks, 1 when a blocking finding exists, 2 for
     usage or input errors.
@@ -164,13 +176,66 @@ def screen(
         raise _fail(str(exc).strip("'\"")) from None
     if doc.note:
         Console(stderr=True, highlight=False).print(doc.note)
+    seq = None
+    if not no_record:
+        from claimcheck.audit import input_hash
+
+        seq = _record(
+            settings,
+            "screening",
+            result,
+            subject=doc.source,
+            sku=sku,
+            digest=input_hash(doc.text),
+            meta={"source": "cli", "broadcast_date": (broadcast_date or _today()).isoformat()},
+        )
+    paths = _write_reports(result, doc.text, report_dir or settings.report_dir, doc.source, record_seq=seq)
     if output_format is OutputFormat.json:
         sys.stdout.write(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         from claimcheck.report.terminal import render
 
-        render(result, doc.text, Console(highlight=False), source=doc.source)
+        console = Console(highlight=False)
+        render(result, doc.text, console, source=doc.source)
+        console.print(f"报告：{paths[0]}" + (f" · 台账记录号 {seq}" if seq else ""), style="dim")
     raise typer.Exit(EXIT_BLOCK if result.verdict == "block" else EXIT_OK)
+
+
+def _today():
+    import datetime as dt
+
+    return dt.date.today()
+
+
+def _record(settings, kind: str, result, *, subject: str, sku: str | None, digest: str, meta: dict) -> int:
+    """Append to the review record; a failure here is an error, never silent."""
+    from claimcheck.ledger import Ledger, LedgerError
+    from claimcheck.store.db import StoreError
+
+    try:
+        return Ledger(settings.database_url).append_result(
+            kind, result, subject=subject, sku=sku, input_hash=digest, meta=meta
+        )
+    except (LedgerError, StoreError) as exc:
+        raise _fail(f"cannot write the review record: {exc}") from None
+
+
+def _write_reports(result, text: str, folder: Path, source: str, **kw) -> tuple[Path, Path]:
+    import datetime as dt
+    import re
+
+    from claimcheck.report.html import render_html, write_html
+
+    stem = re.sub(r"[^\w.\-]+", "_", Path(source).stem if source not in ("-", "标准输入") else "stdin")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    html_path = folder / f"{stem}-{stamp}.html"
+    json_path = folder / f"{stem}-{stamp}.json"
+    try:
+        write_html(html_path, render_html(result, text, source=source, **kw))
+        json_path.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    except OSError as exc:
+        raise _fail(f"cannot write the report to {folder}: {exc.strerror or exc}") from None
+    return html_path, json_path
 
 
 @app.command()
@@ -326,6 +391,236 @@ def evaluate(
     j, m = write_report(report, out or DEFAULT_REPORT_DIR)
     typer.echo(m.read_text(encoding="utf-8"))
     typer.echo(f"wrote {j} and {m}")
+
+
+@app.command()
+def audit(
+    transcript: Annotated[Path, typer.Argument(help="SRT, WebVTT, ASR JSON or [hh:mm:ss] text; or a folder of them.")],
+    schedule: Annotated[
+        Path | None,
+        typer.Option("--schedule", "-s", help="Run sheet CSV start,end,sku: which product was on sale when."),
+    ] = None,
+    broadcast_id: Annotated[str | None, typer.Option("--broadcast-id", help="Broadcast id for the record.")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Broadcast date YYYY-MM-DD (default today).")] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Product category id or name.")] = None,
+    database_url: Annotated[
+        str | None, typer.Option("--db", help="Product store URL (default: ./claimcheck.db).")
+    ] = None,
+    report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Report folder (default: ./reports).")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json.")] = OutputFormat.table,
+    no_record: Annotated[bool, typer.Option("--no-record", help="Do not write to the review record.")] = False,
+) -> None:
+    """Audit a broadcast transcript against the run sheet (findings with times and SKUs)."""
+    from rich.progress import Progress
+
+    from claimcheck.audit import audit as run_audit
+    from claimcheck.audit import input_hash
+    from claimcheck.detectors.spec_check import UnknownSKUError
+    from claimcheck.io.text import InputError
+    from claimcheck.io.transcripts import read_run_sheet, read_transcript
+    from claimcheck.store.db import StoreError
+
+    settings = _settings(database_url=database_url)
+    broadcast_date = _parse_date(on)
+    suffixes = {".srt", ".vtt", ".json", ".txt", ".md"}
+    if transcript.is_dir():
+        files = sorted(p for p in transcript.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+        if not files:
+            raise _fail(f"{transcript}: no transcripts (.srt, .vtt, .json, .txt) in the folder")
+    elif transcript.exists():
+        files = [transcript]
+    else:
+        raise _fail(f"{transcript}: file not found")
+    try:  # read everything first: nothing half-read is audited
+        run_sheet = read_run_sheet(schedule, settings.max_input_bytes) if schedule else None
+        parsed = [read_transcript(f, settings.max_input_bytes) for f in files]
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    engine = _engine(settings)
+    worst = "pass"
+    with Progress(transient=True, disable=len(files) == 1 or output_format is OutputFormat.json) as progress:
+        task = progress.add_task("审核中", total=len(files))
+        for path, t in zip(files, parsed, strict=True):
+            try:
+                outcome = run_audit(engine, t, run_sheet, broadcast_date=broadcast_date, product_category=category)
+            except (UnknownSKUError, StoreError) as exc:
+                raise _fail(str(exc).strip("'\"")) from None
+            subject = broadcast_id if broadcast_id and len(files) == 1 else (broadcast_id or "") + path.stem
+            seq = None
+            if not no_record:
+                seq = _record(
+                    settings,
+                    "audit",
+                    outcome.result,
+                    subject=subject,
+                    sku=None,
+                    digest=input_hash(path.read_bytes()),
+                    meta={
+                        "source": "cli",
+                        "transcript": path.name,
+                        "format": t.format,
+                        "schedule": schedule.name if schedule else None,
+                        "broadcast_date": (broadcast_date or _today()).isoformat(),
+                    },
+                )
+            paths = _write_reports(
+                outcome.result,
+                outcome.text,
+                report_dir or settings.report_dir,
+                path.name,
+                title="直播回放合规审核报告",
+                broadcast_id=subject,
+                record_seq=seq,
+                slots=outcome.slots,
+            )
+            if outcome.result.verdict == "block" or (outcome.result.verdict == "review" and worst == "pass"):
+                worst = outcome.result.verdict
+            if output_format is OutputFormat.json:
+                sys.stdout.write(json.dumps(outcome.result.to_json_dict(), ensure_ascii=False) + "\n")
+            else:
+                from claimcheck.report.terminal import render
+
+                console = Console(highlight=False)
+                render(outcome.result, outcome.text, console, source=path.name)
+                console.print(f"报告：{paths[0]}" + (f" · 台账记录号 {seq}" if seq else ""), style="dim")
+            progress.advance(task)
+    raise typer.Exit(EXIT_BLOCK if worst == "block" else EXIT_OK)
+
+
+def _ledger(database_url: str | None):
+    from claimcheck.ledger import Ledger
+
+    return Ledger(_settings(database_url=database_url).database_url)
+
+
+@ledger_app.command("show")
+def ledger_show(
+    seq: Annotated[int | None, typer.Argument(help="Entry number; without it, the latest entries.")] = None,
+    sku: Annotated[str | None, typer.Option("--sku")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 20,
+    database_url: DbOption = None,
+) -> None:
+    """Show one entry with its findings and decisions, or list the latest entries."""
+    from rich.table import Table
+
+    from claimcheck.ledger import LedgerError
+
+    led = _ledger(database_url)
+    try:
+        if seq is not None:
+            typer.echo(json.dumps(led.get(seq), ensure_ascii=False, indent=2, default=str))
+            return
+        rows = led.entries(sku=sku)[-limit:]
+    except (LedgerError, KeyError) as exc:
+        raise _fail(f"no review-record entry {seq}: {exc}") from None
+    table = Table(title="选品审核台账")
+    for col in ("记录号", "时间", "类型", "对象", "SKU", "结论", "问题数"):
+        table.add_column(col)
+    for e in rows:
+        p = e.get("payload", {})
+        table.add_row(
+            str(e["seq"]),
+            str(e["created_at"])[:19],
+            e["kind"],
+            str(e.get("subject") or "—"),
+            str(e.get("sku") or "—"),
+            str(p.get("verdict") or p.get("decision") or "—"),
+            str(len(p.get("findings", [])) if "findings" in p else "—"),
+        )
+    Console(highlight=False).print(table)
+
+
+@ledger_app.command("decide")
+def ledger_decide(
+    seq: Annotated[int, typer.Argument(help="The screening/audit entry number.")],
+    finding: Annotated[int, typer.Option("--finding", help="Finding index in that entry (0-based).")],
+    decision: Annotated[str, typer.Option("--decision", help="confirm or dismiss.")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (required to dismiss).")] = "",
+    database_url: DbOption = None,
+) -> None:
+    """Record a reviewer's decision on a finding (a new entry; nothing is edited)."""
+    from claimcheck.ledger import LedgerError
+
+    if decision not in ("confirm", "dismiss"):
+        raise _fail("--decision must be confirm or dismiss")
+    try:
+        d = _ledger(database_url).add_decision(seq, finding, decision, reason, reviewer)
+    except LedgerError as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"recorded decision as entry {d}")
+
+
+@ledger_app.command("verify")
+def ledger_verify(database_url: DbOption = None) -> None:
+    """Check the hash chain; report the first entry edited, removed or reordered."""
+    report = _ledger(database_url).verify()
+    if report.ok:
+        typer.echo(f"OK: {report.entries} entries, chain intact")
+        return
+    raise _fail(f"review record damaged at entry {report.first_bad_seq}: {report.problem}", code=EXIT_BLOCK)
+
+
+@ledger_app.command("export")
+def ledger_export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file.")] = Path("ledger.xlsx"),
+    fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv or json (default: from --out).")] = None,
+    date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    sku: Annotated[str | None, typer.Option("--sku")] = None,
+    database_url: DbOption = None,
+) -> None:
+    """Export the review record for the archive (Excel, CSV or JSON)."""
+    fmt = (fmt or out.suffix.lstrip(".")).lower()
+    if fmt not in ("xlsx", "csv", "json"):
+        raise _fail("--format must be xlsx, csv or json")
+    path = _ledger(database_url).export(
+        out, fmt, from_date=_parse_date(date_from), to_date=_parse_date(date_to), sku=sku
+    )
+    typer.echo(f"exported the review record to {path}")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="Who or what the key is for.")], database_url: DbOption = None
+) -> None:
+    """Create an API key; it is shown once and stored only as a hash."""
+    from claimcheck.store.keys import create_key
+
+    typer.echo(create_key(_settings(database_url=database_url).database_url, name))
+
+
+@keys_app.command("list")
+def keys_list(database_url: DbOption = None) -> None:
+    """List API keys (ids and names, never secrets)."""
+    from claimcheck.store.keys import list_keys
+
+    for k in list_keys(_settings(database_url=database_url).database_url):
+        typer.echo(json.dumps(k, ensure_ascii=False, default=str))
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key id.")], database_url: DbOption = None) -> None:
+    """Revoke an API key."""
+    from claimcheck.store.keys import KeyError_, revoke_key
+
+    try:
+        now = revoke_key(_settings(database_url=database_url).database_url, key_id)
+    except KeyError_ as exc:
+        raise _fail(str(exc).strip("'\"")) from None
+    typer.echo(f"revoked {key_id}" if now else f"{key_id} was already revoked")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1)] = 1,
+) -> None:
+    """Start the HTTP service (uvicorn); OpenAPI docs at /docs."""
+    import uvicorn
+
+    uvicorn.run("claimcheck.api.server:app", host=host, port=port, workers=workers, log_level="info")
 
 
 def _store(database_url: str | None):

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     # The product store: a SQLite file by default; any SQLAlchemy URL (PostgreSQL
     # for several users: postgresql+psycopg://user:pass@host/db).
     database_url: str = "sqlite:///claimcheck.db"
+    # where `screen` and `audit` write their HTML and JSON reports
+    report_dir: Path = Path("reports")
     # The fast classifier every unit goes through, and the optional slow one for
     # the uncertain band (needs the [transformers] extra).
     model_dir: Path = _MODELS / "exaggeration-sklearn"

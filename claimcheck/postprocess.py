@@ -159,7 +159,7 @@ def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
             others[i] = f.replace(
                 sources=sorted({*(f.sources or [f.detector]), u.detector}),
                 score=max(f.score, u.score),
-                explanation=f"{f.explanation}；{u.explanation}",
+                explanation=f"{f.explanation}；分类器亦判定所在句违规（违规概率 {u.score:.2f}）",
             )
     return others + kept_units
 

@@ -12,6 +12,16 @@ ROOT = Path(__file__).resolve().parent.parent
 MINI_LEXICON = Path(__file__).resolve().parent / "data" / "mini_lexicon"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_outputs(tmp_path_factory):
+    """The CLI's default database and report folder go to a temp dir, never the repo."""
+    base = tmp_path_factory.mktemp("outputs")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CLAIMCHECK_DATABASE_URL", f"sqlite:///{base / 'default.db'}")
+        mp.setenv("CLAIMCHECK_REPORT_DIR", str(base / "reports"))
+        yield base
+
+
 @pytest.fixture(scope="session")
 def mini_lexicon():
     return load_lexicon(MINI_LEXICON)

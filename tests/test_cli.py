@@ -28,17 +28,20 @@ def write(tmp_path: Path, name: str, data: bytes) -> str:
     return str(p)
 
 
-def test_every_subcommand_has_help() -> None:
-    for args in (
-        ["--help"],
-        ["screen", "--help"],
-        ["lexicon", "--help"],
-        ["lexicon", "validate", "--help"],
-        ["lexicon", "stats", "--help"],
-    ):
-        res = run(*args)
-        assert res.exit_code == 0, args
-        assert "Usage" in res.output
+HELP = [
+    [], ["screen"], ["units"], ["audit"], ["train"], ["evaluate"], ["serve"],
+    ["lexicon"], ["lexicon", "validate"], ["lexicon", "stats"], ["corpus"], ["corpus", "stats"], ["corpus", "split"],
+    ["products"], ["products", "import"], ["products", "show"], ["products", "export"],
+    ["ledger"], ["ledger", "show"], ["ledger", "decide"], ["ledger", "verify"], ["ledger", "export"],
+    ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
+]
+
+
+@pytest.mark.parametrize("args", HELP, ids=lambda a: " ".join(a) or "claimcheck")
+def test_every_subcommand_has_help(args: list[str]) -> None:
+    res = run(*args, "--help")
+    assert res.exit_code == 0, args
+    assert "Usage" in res.output
 
 
 def test_json_output_is_the_contract(tmp_path: Path) -> None:

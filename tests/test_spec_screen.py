@@ -94,8 +94,8 @@ def test_split_sections(text: str, expected: list) -> None:
 def test_no_sku_means_no_spec_check(tmp_path: Path) -> None:
     res = runner.invoke(
         app,
-        ["screen", "-", "--format", "json", "--db", f"sqlite:///{tmp_path / 'none.db'}"],
+        ["screen", "-", "--format", "json", "--no-record", "--db", f"sqlite:///{tmp_path / 'none.db'}"],
         input="纯棉的衬衫".encode(),
     )
     assert res.exit_code in (0, 1)
-    assert not (tmp_path / "none.db").exists()  # screening without a SKU never creates a database
+    assert not (tmp_path / "none.db").exists()  # a dry run without a SKU never touches the database

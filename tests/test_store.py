@@ -29,6 +29,8 @@ def _reset(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         for table in (
+            "ledger_entries",
+            "api_keys",
             "test_items",
             "test_reports",
             "certificates",

@@ -144,7 +144,7 @@ class ExaggerationDetector:
                     legal_basis=_BASIS[category],
                     suggestion=_SUGGESTION,
                     explanation=head,
-                    sku=doc.sku,
+                    sku=doc.sku_at(unit.start),
                 )
             )
         return findings

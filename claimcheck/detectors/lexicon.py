@@ -245,7 +245,7 @@ class LexiconDetector:
                     legal_basis=e.legal_basis,
                     suggestion=e.suggestion,
                     explanation=(e.explanation or f"命中词条“{e.term or e.pattern}”") + _KIND_NOTE[h.kind],
-                    sku=doc.sku,
+                    sku=doc.sku_at(h.orig_start),
                 )
             )
         return findings

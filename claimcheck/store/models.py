@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -117,3 +117,42 @@ class Certificate(Base):
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
     scope: Mapped[str | None] = mapped_column(Text)
     product: Mapped[Product] = relationship(back_populates="certificates")
+
+
+class LedgerEntry(Base):
+    """One entry of the selection review record (选品审核台账): append-only and hash-chained.
+
+    ``payload`` is canonical JSON and, with seq, kind, created_at and prev_hash, is
+    covered by ``entry_hash``; sku, subject and record_seq are copies of payload
+    fields kept as columns for querying (``Ledger.verify`` checks they agree).
+    """
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('screening', 'audit', 'decision')", name="ck_ledger_entries_kind"),
+        UniqueConstraint("entry_hash", name="uq_ledger_entries_entry_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True, index=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    entry_hash: Mapped[str] = mapped_column(String(64))
+    sku: Mapped[str | None] = mapped_column(String(64), index=True)
+    subject: Mapped[str | None] = mapped_column(String(300), index=True)
+    record_seq: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class ApiKey(Base):
+    """An API key: only a hash of the secret is stored; the secret is shown once at creation."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True, index=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

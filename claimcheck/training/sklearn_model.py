@@ -157,6 +157,7 @@ class SklearnClassifier:
             lo, hi = x.indptr[i], x.indptr[i + 1]
             idx = x.indices[lo:hi]
             contrib = x.data[lo:hi] * row[idx]
+            contrib = np.where([len(names[k]) >= 2 for k in idx], contrib, 0.0)  # one character explains little
             order = np.argsort(-contrib)[:top]
             out.append([(str(names[idx[k]]), float(contrib[k])) for k in order if contrib[k] > 0])
         return out
