@@ -29,11 +29,32 @@ def write(tmp_path: Path, name: str, data: bytes) -> str:
 
 
 HELP = [
-    [], ["screen"], ["units"], ["audit"], ["train"], ["evaluate"], ["serve"],
-    ["lexicon"], ["lexicon", "validate"], ["lexicon", "stats"], ["corpus"], ["corpus", "stats"], ["corpus", "split"],
-    ["products"], ["products", "import"], ["products", "show"], ["products", "export"],
-    ["ledger"], ["ledger", "show"], ["ledger", "decide"], ["ledger", "verify"], ["ledger", "export"],
-    ["keys"], ["keys", "create"], ["keys", "list"], ["keys", "revoke"],
+    [],
+    ["screen"],
+    ["units"],
+    ["audit"],
+    ["train"],
+    ["evaluate"],
+    ["serve"],
+    ["lexicon"],
+    ["lexicon", "validate"],
+    ["lexicon", "stats"],
+    ["corpus"],
+    ["corpus", "stats"],
+    ["corpus", "split"],
+    ["products"],
+    ["products", "import"],
+    ["products", "show"],
+    ["products", "export"],
+    ["ledger"],
+    ["ledger", "show"],
+    ["ledger", "decide"],
+    ["ledger", "verify"],
+    ["ledger", "export"],
+    ["keys"],
+    ["keys", "create"],
+    ["keys", "list"],
+    ["keys", "revoke"],
 ]
 
 

@@ -30,6 +30,33 @@ _VERDICT_LABEL = {
 }
 
 
+_EVIDENCE_ZH = {
+    "attribute": "属性",
+    "value": "资料值",
+    "report_no": "报告编号",
+    "laboratory": "检测机构",
+    "item": "检测项目",
+    "measured": "实测值",
+    "limit": "标准要求",
+    "unit": "单位",
+    "issue_date": "签发日期",
+    "valid_until": "有效期至",
+    "number": "证书编号",
+    "issuer": "发证机构",
+    "certificate_type": "证书类型",
+    "ingredient": "配料",
+    "position": "配料位次",
+    "claimed_base": "宣称量（基本单位）",
+    "stored_base": "资料量（基本单位）",
+}
+
+
+def _evidence_zh(evidence: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not evidence:
+        return None
+    return {_EVIDENCE_ZH.get(k, k): v for k, v in evidence.items() if v is not None}
+
+
 def _clock(ms: int | None) -> str:
     if ms is None:
         return "—"
@@ -78,7 +105,7 @@ def render_html(
                 "explanation": f.explanation,
                 "legal_basis": f.legal_basis,
                 "suggestion": f.suggestion,
-                "evidence": f.evidence,
+                "evidence": _evidence_zh(f.evidence),
                 "sku": f.sku,
             }
         )
