@@ -48,21 +48,11 @@ def predict(engine: Engine, text: str, product_category: str | None) -> tuple[st
 
 
 def binary(gold: Iterable[bool], pred: Iterable[bool]) -> dict[str, float]:
-    g, p = np.asarray(list(gold), bool), np.asarray(list(pred), bool)
-    tp, fp = int(np.sum(g & p)), int(np.sum(~g & p))
-    fn, tn = int(np.sum(g & ~p)), int(np.sum(~g & ~p))
-    prec = tp / (tp + fp) if tp + fp else 0.0
-    rec = tp / (tp + fn) if tp + fn else 0.0
-    return {
-        "precision": round(prec, 4),
-        "recall": round(rec, 4),
-        "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
-        "false_alarm_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-    }
+    """Violation-vs-ok figures of hard predictions (the same measures as training reports)."""
+    from claimcheck.training.train import binary_metrics
+
+    g = np.asarray(list(gold), bool)
+    return binary_metrics(g, np.asarray(list(pred), float), 0.5)
 
 
 def per_category(gold: list[str], pred: list[str]) -> dict[str, dict[str, float]]:
