@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from claimcheck.config import Settings
 from claimcheck.engine import Engine
 from claimcheck.lexicons import load_lexicon
+from claimcheck.store import locking
+from claimcheck.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI_LEXICON = Path(__file__).resolve().parent / "data" / "mini_lexicon"
@@ -43,3 +47,40 @@ def lexicon_engine():
 def engine():
     """The default engine: bundled lexicon and the shipped classifier."""
     return Engine.from_settings(Settings())
+
+
+# --- a real database for store and ledger tests: SQLite always, and the database in
+# CLAIMCHECK_TEST_DATABASE_URL too when it is set (CI sets a local PostgreSQL).
+DATABASES = ["sqlite"] + (["external"] if os.environ.get("CLAIMCHECK_TEST_DATABASE_URL") else [])
+TABLES = (
+    "ledger_entries",
+    "api_keys",
+    "test_items",
+    "test_reports",
+    "certificates",
+    "ingredients",
+    "spec_attributes",
+    "products",
+    "suppliers",
+    "alembic_version",
+)
+
+
+def _reset(url: str) -> None:
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for table in TABLES:
+            cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}{cascade}"))
+    locking._CURRENT.discard(url)  # this process must migrate again
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = os.environ["CLAIMCHECK_TEST_DATABASE_URL"]
+    _reset(url)
+    yield url
+    _reset(url)

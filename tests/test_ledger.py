@@ -20,46 +20,12 @@ import pytest
 from sqlalchemy import inspect, text
 
 from claimcheck.ledger import GENESIS_HASH, Ledger, LedgerError, canonical_json, compute_hash
-from claimcheck.store import locking
 from claimcheck.store.db import make_engine, upgrade
 from claimcheck.store.keys import KeyError_, create_key, list_keys, revoke_key, verify_key
 from claimcheck.taxonomy import Category
 from claimcheck.types import Finding, ScreenResult, Severity, Verdict, verdict_for
 
-DATABASES = ["sqlite"] + (["external"] if os.environ.get("CLAIMCHECK_TEST_DATABASE_URL") else [])
-TABLES = (
-    "ledger_entries",
-    "api_keys",
-    "test_items",
-    "test_reports",
-    "certificates",
-    "ingredients",
-    "spec_attributes",
-    "products",
-    "suppliers",
-    "alembic_version",
-)
 REPO = Path(__file__).resolve().parent.parent
-
-
-def _reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        for table in TABLES:
-            cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
-            conn.execute(text(f"DROP TABLE IF EXISTS {table}{cascade}"))
-    locking._CURRENT.discard(url)  # this process must migrate again
-
-
-@pytest.fixture(params=DATABASES)
-def db_url(request, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ledger.db'}"
-        return
-    url = os.environ["CLAIMCHECK_TEST_DATABASE_URL"]
-    _reset(url)
-    yield url
-    _reset(url)
 
 
 def sha(s: str) -> str:

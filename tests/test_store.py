@@ -4,7 +4,6 @@ CLAIMCHECK_TEST_DATABASE_URL too when it is set (CI sets a local PostgreSQL)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -22,42 +21,6 @@ from tests.conftest import ROOT
 
 SAMPLE = ROOT / "data" / "products" / "sample_store.json"
 runner = CliRunner()
-DATABASES = ["sqlite"] + (["external"] if os.environ.get("CLAIMCHECK_TEST_DATABASE_URL") else [])
-
-
-def _reset(url: str) -> None:
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        for table in (
-            "ledger_entries",
-            "api_keys",
-            "test_items",
-            "test_reports",
-            "certificates",
-            "ingredients",
-            "spec_attributes",
-            "products",
-            "suppliers",
-            "alembic_version",
-        ):
-            conn.execute(
-                text(
-                    f"DROP TABLE IF EXISTS {table} CASCADE"
-                    if engine.dialect.name == "postgresql"
-                    else f"DROP TABLE IF EXISTS {table}"
-                )
-            )
-
-
-@pytest.fixture(params=DATABASES)
-def db_url(request, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'store.db'}"
-        return
-    url = os.environ["CLAIMCHECK_TEST_DATABASE_URL"]
-    _reset(url)
-    yield url
-    _reset(url)
 
 
 def sample() -> list[ProductRecord]:
