@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from claimcheck.io.text import InputError, TextInput, _human, read_text
+from claimcheck.io.text import InputError, TextInput, _human, check_file, read_text
 
 #: a .docx is a zip; its unpacked XML may be this many times the text limit before it is refused
 _DOCX_XML_FACTOR = 20
@@ -30,16 +30,8 @@ def read_script(path: str | Path, max_bytes: int) -> TextInput:
 
 def _read_docx(p: Path, max_bytes: int) -> TextInput:
     source = str(p)
-    if not p.exists():
-        raise InputError(f"{source}: 文件不存在 (file not found)")
-    if p.is_dir():
-        raise InputError(f"{source}: 这是一个文件夹，不是文件 (is a directory)")
     try:
-        size = p.stat().st_size
-        if size > max_bytes:
-            raise InputError(
-                f"{source}: 文件大小 {_human(size)} 超过 {_human(max_bytes)} 上限，请拆分后再检查 (file too large)"
-            )
+        check_file(p, max_bytes)
         with zipfile.ZipFile(p) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
         if unpacked > max_bytes * _DOCX_XML_FACTOR:

@@ -73,6 +73,24 @@ def _read_limited(fh: BinaryIO, limit: int, source: str) -> bytes:
     return data
 
 
+def check_file(p: Path, max_bytes: int) -> None:
+    """Exists, is a file, and is not larger than ``max_bytes`` (else InputError).
+
+    OSError from ``stat`` is left to the caller, which reads the file next and
+    reports permission and I/O problems the same way for both steps.
+    """
+    source = str(p)
+    if not p.exists():
+        raise InputError(f"{source}: 文件不存在 (file not found)")
+    if p.is_dir():
+        raise InputError(f"{source}: 这是一个文件夹，不是文件 (is a directory)")
+    size = p.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            f"{source}: 文件大小 {_human(size)} 超过 {_human(max_bytes)} 上限，请拆分后再检查 (file too large)"
+        )
+
+
 def read_text(path: str | Path, max_bytes: int) -> TextInput:
     """Read ``path`` (``-`` for standard input) as text, or raise InputError."""
     if str(path) == "-":
@@ -81,16 +99,8 @@ def read_text(path: str | Path, max_bytes: int) -> TextInput:
     else:
         p = Path(path)
         source = str(p)
-        if not p.exists():
-            raise InputError(f"{source}: 文件不存在 (file not found)")
-        if p.is_dir():
-            raise InputError(f"{source}: 这是一个文件夹，不是文件 (is a directory)")
         try:
-            size = p.stat().st_size
-            if size > max_bytes:
-                raise InputError(
-                    f"{source}: 文件大小 {_human(size)} 超过 {_human(max_bytes)} 上限，请拆分后再检查 (file too large)"
-                )
+            check_file(p, max_bytes)
             with p.open("rb") as fh:
                 data = _read_limited(fh, max_bytes, source)
         except PermissionError:

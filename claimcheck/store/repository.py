@@ -15,7 +15,6 @@ from claimcheck.store.schema import (
     ProductRecord,
     SpecIn,
     SupplierIn,
-    TestItemIn,
     TestReportIn,
 )
 
@@ -106,32 +105,12 @@ class SpecStore:
             ingredients=[Ingredient(position=i, name=n) for i, n in enumerate(rec.ingredients)],
             test_reports=[
                 TestReport(
-                    report_no=r.report_no,
-                    laboratory=r.laboratory,
-                    sampling_date=r.sampling_date,
-                    issue_date=r.issue_date,
-                    valid_until=r.valid_until,
-                    conclusion=r.conclusion,
-                    items=[
-                        TestItem(
-                            position=j, item=t.item, measured=t.measured, unit=t.unit, limit=t.limit, result=t.result
-                        )
-                        for j, t in enumerate(r.items)
-                    ],
+                    **r.model_dump(exclude={"items"}),
+                    items=[TestItem(position=j, **t.model_dump()) for j, t in enumerate(r.items)],
                 )
                 for r in rec.test_reports
             ],
-            certificates=[
-                Certificate(
-                    type=c.type,
-                    number=c.number,
-                    issuer=c.issuer,
-                    issue_date=c.issue_date,
-                    valid_until=c.valid_until,
-                    scope=c.scope,
-                )
-                for c in rec.certificates
-            ],
+            certificates=[Certificate(**c.model_dump()) for c in rec.certificates],
         )
 
     @staticmethod
@@ -147,29 +126,11 @@ class SpecStore:
             specs=[SpecIn(name=a.name, value=a.raw_value, unit=a.unit) for a in p.specs],
             ingredients=[i.name for i in p.ingredients],
             test_reports=[
-                TestReportIn(
-                    report_no=r.report_no,
-                    laboratory=r.laboratory,
-                    sampling_date=r.sampling_date,
-                    issue_date=r.issue_date,
-                    valid_until=r.valid_until,
-                    conclusion=r.conclusion,  # type: ignore[arg-type]
-                    items=[
-                        TestItemIn(item=t.item, measured=t.measured, unit=t.unit, limit=t.limit, result=t.result)
-                        for t in r.items
-                    ],  # type: ignore[arg-type]
-                )
+                TestReportIn.model_validate(r, from_attributes=True)
                 for r in sorted(p.test_reports, key=lambda r: (r.issue_date, r.report_no))
             ],
             certificates=[
-                CertificateIn(
-                    type=c.type,
-                    number=c.number,
-                    issuer=c.issuer,
-                    issue_date=c.issue_date,
-                    valid_until=c.valid_until,
-                    scope=c.scope,
-                )
+                CertificateIn.model_validate(c, from_attributes=True)
                 for c in sorted(p.certificates, key=lambda c: (c.type, c.number))
             ],
         )
