@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from claimcheck.config import Settings  # noqa: E402
+from claimcheck.context import DocContext  # noqa: E402
 from claimcheck.engine import Engine  # noqa: E402
 from claimcheck.types import Severity  # noqa: E402
 
@@ -64,7 +65,7 @@ def evaluate(engine: Engine, rows: list[dict], use_domain: bool) -> dict:
     per_domain: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         category = DOMAIN_TO_CATEGORY.get(row.get("domain", "")) if use_domain else None
-        result = engine.screen(row["text"], product_category=category)
+        result = engine.screen(row["text"], DocContext(product_category=category))
         flagged = any(f.severity in (Severity.BLOCK, Severity.REVIEW) for f in result.findings)
         gold = row["label"] == "non_compliant"
         cell = {(True, True): "tp", (True, False): "fp", (False, True): "fn", (False, False): "tn"}[(flagged, gold)]

@@ -7,9 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from claimcheck.lexicons import DEFAULT_LEXICON_DIR
-
-_MODELS = Path(__file__).resolve().parent.parent / "models"
+from claimcheck.paths import DEFAULT_LEXICON_DIR, MODELS_DIR
 
 
 class Settings(BaseSettings):
@@ -26,7 +24,7 @@ class Settings(BaseSettings):
     report_dir: Path = Path("reports")
     # The fast classifier every unit goes through, and the optional slow one for
     # the uncertain band (needs the [transformers] extra).
-    model_dir: Path = _MODELS / "exaggeration-sklearn"
+    model_dir: Path = MODELS_DIR / "exaggeration-sklearn"
     transformer_dir: Path | None = None
     # Scripts are a few KB; a transcript of a long broadcast a few MB. Anything
     # larger is almost certainly the wrong file and would tie up a worker.

@@ -1,32 +1,27 @@
-"""The Engine: the one object the CLI, the HTTP API and batch jobs share.
+"""The Engine: the one object the service layer (CLI, HTTP API, batch jobs) screens with.
 
 It owns the lexicon, the text pipeline, the detectors and the post-processing
-steps, and turns a text into a ScreenResult. Building one is the expensive part
-(lexicon compilation, model loading); screening with it is cheap, so callers
-build it once and reuse it.
+steps, and turns a text and its :class:`DocContext` into a ScreenResult.
+Building one is the expensive part (lexicon compilation, model loading);
+screening with it is cheap, so callers build it once and reuse it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
 from claimcheck import __version__
 from claimcheck.config import Settings
-from claimcheck.detectors.base import Detector, create_detector
-from claimcheck.detectors.lexicon import LexiconDetector, LexiconMatcher
-from claimcheck.io.sections import Section, split_sections
+from claimcheck.context import DocContext, Section
+from claimcheck.detectors import Detector, DetectorResources, Traits, create_detector
+from claimcheck.detectors.lexicon import shared_matcher
+from claimcheck.io.sections import split_sections
 from claimcheck.lexicons import Lexicon, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc, TextPipeline
 from claimcheck.nlp.units import UnitConfig
-from claimcheck.postprocess import (
-    ContextAdjuster,
-    Step,
-    classifier_veto,
-    fold_unit_findings,
-    merge_overlaps,
-    run_steps,
-)
+from claimcheck.postprocess import Step, default_steps, run_steps
+from claimcheck.store.catalogue import ProductCatalogue
+from claimcheck.store.repository import SpecStore
 from claimcheck.types import Finding, ScreenResult, verdict_for
 
 
@@ -37,23 +32,24 @@ class Engine:
         detectors: Sequence[Detector],
         steps: Sequence[Step],
         pipeline: TextPipeline,
+        catalogue: ProductCatalogue | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.detectors = list(detectors)
         self.steps = list(steps)
         self.pipeline = pipeline
+        self.catalogue = catalogue
+        self._versions = {"claimcheck": __version__, "lexicon": lexicon.version_tag}
+        self._versions.update({d.name: d.version for d in self.detectors})
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, lexicon: Lexicon | None = None) -> Engine:
         settings = settings or Settings()
         lexicon = lexicon or load_lexicon(settings.lexicon_dir)
-        matcher = LexiconMatcher(lexicon)
-        detectors: list[Detector] = []
-        for name in settings.detectors:
-            if name == "lexicon":
-                detectors.append(LexiconDetector(matcher=matcher))
-            else:
-                detectors.append(create_detector(name, lexicon=lexicon, settings=settings))
+        catalogue = ProductCatalogue(SpecStore(settings.database_url)) if settings.database_url else None
+        resources = DetectorResources(settings=settings, lexicon=lexicon, catalogue=catalogue)
+        detectors = [create_detector(name, resources) for name in settings.detectors]
+        matcher = shared_matcher(resources)  # segmentation keeps lexicon terms whole, detector or not
         ctx = lexicon.context
         unit_cfg = UnitConfig(
             min_chars=settings.unit_min_chars,
@@ -66,45 +62,31 @@ class Engine:
             unit_config=unit_cfg,
             protect=matcher.raw_spans,
         )
-        steps: list[Step] = [ContextAdjuster(ctx), classifier_veto, fold_unit_findings, merge_overlaps]
-        return cls(lexicon, detectors, steps, pipeline)
+        traits = {d.name: Traits.of(d) for d in detectors}
+        return cls(lexicon, detectors, default_steps(ctx, traits), pipeline, catalogue)
 
     @property
     def versions(self) -> dict[str, str]:
-        v = {"claimcheck": __version__, "lexicon": self.lexicon.version_tag}
-        models = [d.version for d in self.detectors if d.name == "exaggeration"]
-        v["model"] = ",".join(models) if models else "none"
-        spec = self.spec_detector
-        if spec is not None:
-            v["spec_tables"] = spec.version
-        return v
+        """claimcheck, the lexicon, and every detector's version (each finding's provenance)."""
+        return dict(self._versions)
 
-    def make_doc(
-        self,
-        text: str,
-        *,
-        product_category: str | None = None,
-        sku: str | None = None,
-        broadcast_date: dt.date | None = None,
-        sections: list[Section] | None = None,
-    ) -> ClaimDoc:
-        category = self.lexicon.resolve_product_category(product_category)
-        spec = self.spec_detector
-        if sku is not None and spec is not None:
-            record = spec.record(sku)  # raises UnknownSKUError
+    def resolve(self, context: DocContext | None) -> DocContext:
+        """The context with its product category resolved to an id (from the SKU's record if not given)."""
+        context = context or DocContext()
+        category = self.lexicon.resolve_product_category(context.product_category)
+        if context.sku is not None and self.catalogue is not None:
+            record = self.catalogue.record(context.sku)  # raises UnknownSKUError
             category = category or record.category
-        return self.pipeline.make_doc(
-            text, product_category=category, sku=sku, broadcast_date=broadcast_date, sections=sections
-        )
+        if category != context.product_category:
+            context = context.with_(product_category=category)
+        return context
 
-    @property
-    def spec_detector(self):
-        return next((d for d in self.detectors if d.name == "spec_check"), None)
+    def make_doc(self, text: str, context: DocContext | None = None) -> ClaimDoc:
+        return self.pipeline.make_doc(text, self.resolve(context))
 
     def sections(self, text: str) -> list[Section]:
         """Per-product sections of a script, using the SKUs in the product store."""
-        spec = self.spec_detector
-        known = spec.store.skus() if spec is not None and spec.store_exists() else []
+        known = self.catalogue.skus() if self.catalogue is not None else []
         return split_sections(text, known)
 
     def analyze(self, doc: ClaimDoc) -> list[Finding]:
@@ -114,17 +96,6 @@ class Engine:
         findings = run_steps(doc, findings, self.steps)
         return sorted(findings, key=lambda f: (f.start, f.end))
 
-    def screen(
-        self,
-        text: str,
-        *,
-        product_category: str | None = None,
-        sku: str | None = None,
-        broadcast_date: dt.date | None = None,
-        sections: list[Section] | None = None,
-    ) -> ScreenResult:
-        doc = self.make_doc(
-            text, product_category=product_category, sku=sku, broadcast_date=broadcast_date, sections=sections
-        )
-        findings = self.analyze(doc)
+    def screen(self, text: str, context: DocContext | None = None) -> ScreenResult:
+        findings = self.analyze(self.make_doc(text, context))
         return ScreenResult.model_construct(verdict=verdict_for(findings), findings=findings, versions=self.versions)

@@ -26,23 +26,21 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from claimcheck.errors import ConfigError, describe_validation_errors
+from claimcheck.labels import Labels, labels_path_for, load_labels
+from claimcheck.paths import DEFAULT_LEXICON_DIR
 from claimcheck.taxonomy import Category
 from claimcheck.types import Severity
 
-
-def _default_lexicon_dir() -> Path:
-    """The bundled lexicon: inside the wheel, or the repository's lexicons/ in a checkout."""
-    packaged = Path(__file__).resolve().parent / "_data" / "lexicons"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "lexicons"
+__all__ = ["DEFAULT_LEXICON_DIR", "Lexicon", "LexiconError", "TermEntry", "expand_pattern", "load_lexicon"]
 
 
-DEFAULT_LEXICON_DIR = _default_lexicon_dir()
 _MAX_EXPANSIONS = 256
 _GROUP = re.compile(r"\(([^()]*)\)")
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 
 
-class LexiconError(ValueError):
+class LexiconError(ConfigError):
     """A lexicon file is missing, unreadable or fails validation."""
 
 
@@ -184,6 +182,7 @@ class Lexicon:
     product_categories: tuple[ProductCategory, ...]
     allow_phrases: tuple[str, ...]
     context: ContextRules
+    labels: Labels
     _by_id: dict[str, TermEntry] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -221,13 +220,12 @@ def _validate(model: type[BaseModel], data: Any, path: Path) -> Any:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        where = loc
+        where = ""
         if isinstance(data, dict) and first["loc"][:1] == ("entries",) and len(first["loc"]) > 1:
             idx = first["loc"][1]
             with contextlib.suppress(IndexError, AttributeError, TypeError):
-                where = f"entry {data['entries'][idx].get('id', '#' + str(idx))} ({loc})"
-        raise LexiconError(f"{path}: {where}: {first['msg']} ({exc.error_count()} error(s))") from None
+                where = f"entry {data['entries'][idx].get('id', '#' + str(idx))} "
+        raise LexiconError(f"{path}: {where}{describe_validation_errors(exc.errors())}") from None
 
 
 def load_lexicon(directory: str | Path | None = None) -> Lexicon:
@@ -269,6 +267,10 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
             entries.append(e)
     if not entries:
         raise LexiconError(f"{root}: the lexicon has no entries")
+    labels_path = labels_path_for(root)
+    labels = load_labels(labels_path)
+    digest.update(labels_path.name.encode())
+    digest.update(labels.content_hash.encode())
     lex = Lexicon(
         name=manifest.name,
         version=manifest.version,
@@ -277,6 +279,7 @@ def load_lexicon(directory: str | Path | None = None) -> Lexicon:
         product_categories=tuple(pcs.categories),
         allow_phrases=tuple(allow.phrases),
         context=ctx,
+        labels=labels,
     )
     lex._by_id.update({e.id: e for e in entries})
     return lex

@@ -1,28 +1,39 @@
 """Steps that run on (doc, findings) after the detectors.
 
-Each step is a plain function, so it can be tested alone and the Engine can be
-configured with a different list (spaCy's pipeline idea, without the ceremony).
+Each step is a callable ``(doc, findings) -> findings``, testable alone, and the
+Engine is configured with a list of them (spaCy's pipeline idea, without the
+ceremony). Steps decide from detector *traits* (granularity, precision, context
+sensitivity), never from detector names, so a new detector is post-processed by
+what it is. Every step is linear in the number of findings and units (sort and
+sweep), never findings × units.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Callable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from claimcheck.detectors.base import Granularity, Traits
 from claimcheck.lexicons import ContextRules
 from claimcheck.nlp.doc import ClaimDoc
 from claimcheck.nlp.normalize import compact
 from claimcheck.types import Finding, Severity
 
 Step = Callable[[ClaimDoc, list[Finding]], list[Finding]]
+TraitMap = Mapping[str, Traits]
 _SENTENCE_END = frozenset("。!?;\n\r")  # as they appear in the compact view
 _CLAUSE_END = ",、。!?;\n"
 
 
+def _is(traits: TraitMap, detector: str, attr: str) -> bool:
+    t = traits.get(detector)
+    return bool(t is not None and getattr(t, attr))
+
+
 class ContextAdjuster:
-    """Lower the severity of findings in a sentence that quotes or negates a rule.
+    """Lower the severity of context-sensitive findings in a sentence that quotes or negates a rule.
 
     Hosts also use 广告法不让说最好，但是… as a dodge, so a quoted or negated term is
     never dismissed: a block becomes a review and the explanation says why.
@@ -30,10 +41,11 @@ class ContextAdjuster:
     finding costs a few index look-ups, not a re-normalisation.
     """
 
-    def __init__(self, rules: ContextRules) -> None:
+    def __init__(self, rules: ContextRules, traits: TraitMap) -> None:
         self.meta = [m for m in dict.fromkeys(compact(x) for x in rules.meta_markers) if m]
         self.negation = tuple(m for m in dict.fromkeys(compact(x) for x in rules.negation_markers) if m)
         self.window = 8  # a negation this close before a term, in the same clause, negates it
+        self.traits = traits
 
     def _meta_positions(self, text: str) -> list[int]:
         out: list[int] = []
@@ -53,10 +65,10 @@ class ContextAdjuster:
         has_negation = any(m in text for m in self.negation)
         if not meta and not has_negation:
             return findings
-        lowered: set[tuple[int, int, str]] = set()
+        lowered = doc.notes.context_lowered
         out: list[Finding] = []
         for f in findings:
-            if f.severity is Severity.INFO or f.detector != "lexicon":
+            if f.severity is Severity.INFO or not _is(self.traits, f.detector, "context_sensitive"):
                 out.append(f)
                 continue
             cs = int(np.searchsorted(view.src, f.start, side="left"))
@@ -77,8 +89,6 @@ class ContextAdjuster:
                 if f.severity is Severity.BLOCK:
                     f = f.replace(severity=Severity.REVIEW, explanation=f.explanation + note)
             out.append(f)
-        # the classifier veto may dismiss these when it agrees the unit is ordinary
-        doc.annotations["context_lowered"] = lowered
         return out
 
 
@@ -95,73 +105,92 @@ def _sentence_bounds(text: str, pos: int, reach: int = 120) -> tuple[int, int]:
     return start, end
 
 
-def classifier_veto(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
-    """Lower lexicon hits in units the classifier is confident are ordinary speech.
+class ClassifierVeto:
+    """Lower context-sensitive hits in units a unit detector is confident are ordinary speech.
 
     A term can be lawful in context (广告法规定不能说最好, 孩子在治疗期间请遵医嘱);
-    when the unit's P(violation) is below the ``veto`` threshold chosen on dev, a
-    review hit (and a block hit when ``veto_block``) becomes info: still shown,
-    no longer deciding the verdict. A hit the context step found negated or
-    quoted is dismissed the same way whenever the classifier does not flag its unit.
+    when the unit's score is below its ``veto`` cut-off (chosen on dev), a review
+    hit (and a block hit when ``veto_block``) becomes info: still shown, no longer
+    deciding the verdict. A hit the context step found negated or quoted is
+    dismissed the same way whenever the unit detector does not flag its unit.
     """
-    scores = doc.annotations.get("unit_scores")
-    if not scores or not findings:
-        return findings
-    lowered = doc.annotations.get("context_lowered") or set()
-    out: list[Finding] = []
-    for f in findings:
-        if f.detector == "lexicon" and f.severity is not Severity.INFO:
-            for start, end, score, th in scores:  # type: ignore[attr-defined]
-                if start <= f.start < end:
+
+    def __init__(self, traits: TraitMap) -> None:
+        self.traits = traits
+
+    def __call__(self, doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+        scores = doc.notes.unit_scores
+        if not scores or not findings:
+            return findings
+        starts = [u.start for u in scores]  # units are sorted and do not overlap
+        lowered = doc.notes.context_lowered
+        out: list[Finding] = []
+        for f in findings:
+            if f.severity is not Severity.INFO and _is(self.traits, f.detector, "context_sensitive"):
+                i = bisect_right(starts, f.start) - 1
+                if i >= 0 and f.start < scores[i].end:
+                    u = scores[i]
                     if (f.start, f.end, f.rule_id) in lowered:  # negated or quoted, and the classifier agrees
-                        allowed, limit = True, th.decision
+                        allowed, limit = True, u.decision
                     else:
-                        allowed = f.severity is Severity.REVIEW or (f.severity is Severity.BLOCK and th.veto_block)
-                        limit = th.veto
-                    if allowed and score < limit:
+                        allowed = f.severity is Severity.REVIEW or (f.severity is Severity.BLOCK and u.veto_block)
+                        limit = u.veto
+                    if allowed and u.score < limit:
                         f = f.replace(
                             severity=Severity.INFO,
                             explanation=f"{f.explanation}（分类器判断所在句为正常表述，"
-                            f"违规概率 {score:.2f}，降为提示）",
+                            f"违规概率 {u.score:.2f}，降为提示）",
                         )
-                    break
-        out.append(f)
-    return out
+            out.append(f)
+        return out
 
 
-_PRECISE = ("lexicon", "spec_check")  # detectors whose findings point at the exact words
+class FoldUnitFindings:
+    """Fold a unit finding into the precise findings inside its unit.
 
-
-def fold_unit_findings(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
-    """Fold a classifier's unit-level finding into the precise findings inside it.
-
-    When the lexicon or the spec check already pinpoints the words (review or
-    block) inside a unit the classifier flagged, the reviewer gets findings with
+    When a precise detector already pinpoints the words (review or block) inside
+    a unit another detector flagged as a whole, the reviewer gets findings with
     the precise span that name both sources; a unit finding with no such hit
     stands on its own.
     """
-    units = [f for f in findings if f.detector == "exaggeration"]
-    if not units:
-        return findings
-    others = [f for f in findings if f.detector != "exaggeration"]
-    kept_units: list[Finding] = []
-    for u in units:
-        inside = [
-            i
-            for i, f in enumerate(others)
-            if f.detector in _PRECISE and f.severity is not Severity.INFO and u.start <= f.start and f.end <= u.end
-        ]
-        if not inside:
-            kept_units.append(u)
-            continue
-        for i in inside:
-            f = others[i]
-            others[i] = f.replace(
-                sources=sorted({*(f.sources or [f.detector]), u.detector}),
-                score=max(f.score, u.score),
-                explanation=f"{f.explanation}；分类器亦判定所在句违规（违规概率 {u.score:.2f}）",
-            )
-    return others + kept_units
+
+    def __init__(self, traits: TraitMap) -> None:
+        self.traits = traits
+
+    def __call__(self, doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+        units = [f for f in findings if self._unit(f)]
+        if not units:
+            return findings
+        others = [f for f in findings if not self._unit(f)]
+        precise = sorted(
+            (
+                i
+                for i, f in enumerate(others)
+                if f.severity is not Severity.INFO and _is(self.traits, f.detector, "precise")
+            ),
+            key=lambda i: others[i].start,
+        )
+        starts = [others[i].start for i in precise]
+        kept_units: list[Finding] = []
+        for u in units:
+            inside = [
+                i for i in precise[bisect_left(starts, u.start) : bisect_left(starts, u.end)] if others[i].end <= u.end
+            ]
+            if not inside:
+                kept_units.append(u)
+                continue
+            for i in inside:
+                f = others[i]
+                others[i] = f.replace(
+                    sources=sorted({*(f.sources or [f.detector]), u.detector}),
+                    score=max(f.score, u.score),
+                    explanation=f"{f.explanation}；分类器亦判定所在句违规（违规概率 {u.score:.2f}）",
+                )
+        return others + kept_units
+
+    def _unit(self, f: Finding) -> bool:
+        t = self.traits.get(f.detector)
+        return t is not None and t.granularity is Granularity.UNIT
 
 
 def _primary_key(f: Finding) -> tuple[int, int, float]:
@@ -206,6 +235,11 @@ def merge_overlaps(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
             )
         )
     return merged
+
+
+def default_steps(rules: ContextRules, traits: TraitMap) -> list[Step]:
+    """The engine's post-processing, in order."""
+    return [ContextAdjuster(rules, traits), ClassifierVeto(traits), FoldUnitFindings(traits), merge_overlaps]
 
 
 def run_steps(doc: ClaimDoc, findings: list[Finding], steps: Sequence[Step]) -> list[Finding]:

@@ -1,7 +1,7 @@
 """Category ids shared by the lexicon, the classifier and the reports.
 
 The ids are the stable contract (they appear in JSON output and in the review
-record); the Chinese labels are what reviewers read on screen.
+record); the Chinese labels reviewers read live in ``labels.yaml`` (claimcheck/labels.py).
 """
 
 from __future__ import annotations
@@ -24,17 +24,5 @@ class Category(StrEnum):
     SPEC_MISMATCH = "spec_mismatch"
 
 
-CATEGORY_LABELS_ZH: dict[Category, str] = {
-    Category.ABSOLUTE_TERM: "绝对化用语",
-    Category.STATE_SYMBOL: "国家机关/国旗国徽等",
-    Category.MEDICAL_CLAIM: "医疗用语",
-    Category.EFFICACY_OVERCLAIM: "功效夸大",
-    Category.GUARANTEE: "效果/收益保证",
-    Category.AUTHORITY_ENDORSEMENT: "权威/专家背书",
-    Category.FALSE_PRICE_URGENCY: "虚假价格/虚构紧迫",
-    Category.UNSUPPORTED_DATA: "数据/专利/获奖无出处",
-    Category.SUPERSTITION: "封建迷信",
-    Category.DISPARAGEMENT: "贬低他人",
-    Category.OFF_PLATFORM_TRADE: "引导私下交易",
-    Category.SPEC_MISMATCH: "与产品资料不符",
-}
+# What the spec cross-check can say about a factual claim.
+CLAIM_VERDICTS: tuple[str, ...] = ("supported", "contradicted", "unverifiable", "expired_evidence", "failed_evidence")

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from claimcheck.config import Settings
 from claimcheck.engine import Engine
 from claimcheck.lexicons import load_lexicon
-from claimcheck.store import locking
+from claimcheck.store import migrate
 from claimcheck.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def _reset(url: str) -> None:
         for table in TABLES:
             cascade = " CASCADE" if engine.dialect.name == "postgresql" else ""
             conn.execute(text(f"DROP TABLE IF EXISTS {table}{cascade}"))
-    locking._CURRENT.discard(url)  # this process must migrate again
+    migrate.forget(url)  # this process must migrate again
 
 
 @pytest.fixture(params=DATABASES)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from claimcheck.context import DocContext
 from claimcheck.types import Severity
 from tests.conftest import ROOT
 
@@ -89,8 +90,8 @@ def test_evasions_are_flagged(lexicon_engine, text: str) -> None:
 
 
 def test_whitening_is_lawful_only_for_special_cosmetics(lexicon_engine) -> None:
-    assert lexicon_engine.screen("这款精华可以美白", product_category="cosmetics").findings
-    assert not lexicon_engine.screen("这款精华可以美白", product_category="special_cosmetics").findings
+    assert lexicon_engine.screen("这款精华可以美白", DocContext(product_category="cosmetics")).findings
+    assert not lexicon_engine.screen("这款精华可以美白", DocContext(product_category="special_cosmetics")).findings
 
 
 def test_bundled_example_flags_claims_and_not_ordinary_lines(engine) -> None:

@@ -71,7 +71,7 @@ def test_json_output_is_the_contract(tmp_path: Path) -> None:
     assert res.exit_code == 1
     data = json.loads(res.stdout)
     assert data["verdict"] == "block"
-    assert {"claimcheck", "lexicon", "model"} <= set(data["versions"])
+    assert {"claimcheck", "lexicon", "exaggeration", "spec_check"} <= set(data["versions"])
     text = Path(path).read_text(encoding="utf-8")
     for f in data["findings"]:
         assert {

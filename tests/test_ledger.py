@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import inspect, text
 
 from claimcheck.ledger import GENESIS_HASH, Ledger, LedgerError, canonical_json, compute_hash
-from claimcheck.store.db import make_engine, upgrade
+from claimcheck.store.db import make_engine
 from claimcheck.store.keys import KeyError_, create_key, list_keys, revoke_key, verify_key
+from claimcheck.store.migrate import upgrade
 from claimcheck.taxonomy import Category
 from claimcheck.types import Finding, ScreenResult, Severity, Verdict, verdict_for
 
@@ -411,14 +412,17 @@ def test_killed_writer_leaves_no_partial_entry(db_url: str, tmp_path: Path) -> N
     fill(ledger, 3)
     marker = tmp_path / "inside-transaction"
     code = (
-        "import sys\n"
+        "import pathlib, sys, time\n"
         "from claimcheck.ledger import Ledger\n"
         "from claimcheck.types import ScreenResult\n"
+        "def hold(seq):\n"
+        "    pathlib.Path(sys.argv[2]).write_text(str(seq))\n"
+        "    time.sleep(120)\n"
         "r = ScreenResult(verdict='pass', findings=[], versions={})\n"
-        "Ledger(sys.argv[1]).append_result('audit', r, subject='killed', sku=None, input_hash='1' * 64)\n"
+        "Ledger(sys.argv[1], after_insert=hold).append_result('audit', r, subject='killed', sku=None,"
+        " input_hash='1' * 64)\n"
     )
-    env = os.environ | {"CLAIMCHECK_LEDGER_TEST_HOLD_S": "120", "CLAIMCHECK_LEDGER_TEST_HOLD_MARKER": str(marker)}
-    proc = subprocess.Popen([sys.executable, "-c", code, db_url], env=env, cwd=REPO)
+    proc = subprocess.Popen([sys.executable, "-c", code, db_url, str(marker)], cwd=REPO)
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():

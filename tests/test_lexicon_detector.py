@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from claimcheck.context import DocContext
 from claimcheck.detectors.lexicon import LexiconMatcher, pinyin_variants
 
 # (text, rule ids expected after merging, in order)
@@ -82,7 +83,7 @@ def test_evasion_lowers_score_and_says_so(mini_engine) -> None:
     ],
 )
 def test_product_category_scope(mini_engine, text, category, expected) -> None:
-    assert [f.rule_id for f in mini_engine.screen(text, product_category=category).findings] == expected
+    assert [f.rule_id for f in mini_engine.screen(text, DocContext(product_category=category)).findings] == expected
 
 
 def test_finding_carries_rule_data(mini_engine) -> None:

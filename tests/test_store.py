@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 from claimcheck.cli import app
 from claimcheck.specs.check import SpecNormalizer
 from claimcheck.specs.tables import load_spec_tables
-from claimcheck.store.db import is_current, make_engine, upgrade
+from claimcheck.store.db import make_engine
 from claimcheck.store.io import ImportError_, read_products
+from claimcheck.store.migrate import is_current, upgrade
 from claimcheck.store.repository import SpecStore
 from claimcheck.store.schema import ProductRecord
 from tests.conftest import ROOT

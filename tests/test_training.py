@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from claimcheck.detectors.exaggeration import Cascade
-from claimcheck.training.artifacts import ModelArtifactError, Thresholds
-from claimcheck.training.corpus import CLASSIFIER_LABELS, CorpusError, load_corpus, load_units, write_splits
+from claimcheck.classifier.artifacts import ModelArtifactError, Thresholds
+from claimcheck.classifier.cascade import Cascade
+from claimcheck.classifier.classes import CLASSIFIER_LABELS
+from claimcheck.training.corpus import CorpusError, load_corpus, load_units, write_splits
 from claimcheck.training.train import choose_thresholds, train_sklearn
 
 PRODUCTS = ["面霜", "精华", "奶粉", "果汁", "卫衣", "手机", "枕头", "茶叶"]
@@ -79,7 +80,7 @@ def test_splits_are_stratified_and_fixed(tiny) -> None:
 
 
 def test_trained_model_learns_and_generalises(tiny) -> None:
-    from claimcheck.training.sklearn_model import SklearnClassifier
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
 
     _, model_dir, meta = tiny
     clf = SklearnClassifier.load(model_dir, CLASSIFIER_LABELS)
@@ -118,7 +119,7 @@ def copy_model(src: Path, dst: Path) -> Path:
 
 
 def test_tampered_artifact_is_refused(tiny, tmp_path: Path) -> None:
-    from claimcheck.training.sklearn_model import SklearnClassifier
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
 
     d = copy_model(tiny[1], tmp_path / "m")
     blob = bytearray((d / "model.skops").read_bytes())
@@ -129,7 +130,7 @@ def test_tampered_artifact_is_refused(tiny, tmp_path: Path) -> None:
 
 
 def test_mismatched_label_set_is_refused(tiny, tmp_path: Path) -> None:
-    from claimcheck.training.sklearn_model import SklearnClassifier
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
 
     d = copy_model(tiny[1], tmp_path / "m")
     meta = json.loads((d / "metadata.json").read_text(encoding="utf-8"))
@@ -141,7 +142,7 @@ def test_mismatched_label_set_is_refused(tiny, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["no_metadata", "bad_json", "no_model", "wrong_kind"])
 def test_broken_model_folders(tiny, tmp_path: Path, damage: str) -> None:
-    from claimcheck.training.sklearn_model import SklearnClassifier
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
 
     d = copy_model(tiny[1], tmp_path / "m")
     if damage == "no_metadata":
@@ -230,8 +231,8 @@ def test_cascade_calls_slow_model_only_inside_band() -> None:
 
 
 def test_fast_calibration_matches_sklearn(tiny) -> None:
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
     from claimcheck.nlp.normalize import compact
-    from claimcheck.training.sklearn_model import SklearnClassifier
 
     clf = SklearnClassifier.load(tiny[1], CLASSIFIER_LABELS)
     texts = [compact(t) for t in ("这款洗发水是全网最好的", "喝了感冒就好了", "今天下单", "")]

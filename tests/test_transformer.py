@@ -11,10 +11,11 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from claimcheck.training.artifacts import ModelArtifactError
-from claimcheck.training.corpus import CLASSIFIER_LABELS
+from claimcheck.classifier.artifacts import ModelArtifactError
+from claimcheck.classifier.classes import CLASSIFIER_LABELS
+from claimcheck.classifier.transformer_model import TransformerClassifier
 from claimcheck.training.train import train_transformer
-from claimcheck.training.transformer_model import TransformerClassifier, build_char_vocab
+from claimcheck.training.transformer_train import build_char_vocab
 from tests.test_training import make_corpus
 
 

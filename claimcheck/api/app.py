@@ -1,33 +1,41 @@
-"""FastAPI app factory: the Engine and the ledger load once at start-up."""
+"""FastAPI app factory: the services (engine, ledger, stores) load once at start-up.
+
+One handler per error kind: every :class:`~claimcheck.errors.ClaimcheckError`
+becomes its HTTP status with ``{"error": message, "code": code}``; request
+validation errors become 422 with the same shape plus ``detail``; anything else
+is logged and answered 500 without a trace.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from claimcheck import __version__
 from claimcheck.config import Settings
+from claimcheck.errors import ClaimcheckError, describe_validation_errors, validation_details
+from claimcheck.service import Services
 
 log = logging.getLogger("claimcheck.api")
-MAX_BODY_BYTES_DEFAULT = 10 * 1024 * 1024
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        from claimcheck.engine import Engine
-        from claimcheck.ledger import Ledger
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from claimcheck.store.migrate import ensure_schema
 
-        app.state.settings = settings
-        app.state.engine = Engine.from_settings(settings)
-        app.state.engine.screen("预热")  # load spaCy/jieba and the model before the first request
-        app.state.ledger = Ledger(settings.database_url)
+        services = Services(settings)
+        ensure_schema(settings.database_url)  # once, before serving; never per request
+        services.engine.screen("预热")  # load the segmenter and the model before the first request
+        app.state.services = services
         yield
 
     app = FastAPI(
@@ -38,41 +46,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
 
     @app.middleware("http")
-    async def limit_body(request: Request, call_next):
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
         length = request.headers.get("content-length")
         limit = settings.max_input_bytes + 64 * 1024  # the text limit plus room for JSON and form framing
         if length is not None and length.isdigit() and int(length) > limit:
-            return JSONResponse({"error": f"request body larger than {limit} bytes"}, 413)
+            return JSONResponse({"error": f"request body larger than {limit} bytes", "code": "too_large"}, 413)
         return await call_next(request)
+
+    @app.exception_handler(ClaimcheckError)
+    async def claimcheck_error(_request: Request, exc: ClaimcheckError) -> JSONResponse:
+        return JSONResponse({"error": exc.message, "code": exc.code}, exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "message": e["msg"]} for e in exc.errors()
-        ]
-        first = errors[0] if errors else {"field": "", "message": "invalid request"}
+        errors = exc.errors()
         return JSONResponse(
-            {"error": f"{first['field']}: {first['message']}".lstrip(": "), "detail": errors},
+            {
+                "error": describe_validation_errors(errors, skip=("body",)),
+                "code": "invalid_input",
+                "detail": validation_details(errors, skip=("body",)),
+            },
             422,
         )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        headers = getattr(exc, "headers", None)
+        return JSONResponse({"error": exc.detail, "code": "http"}, exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)  # the trace goes to the log, never to the client
-        return JSONResponse({"error": "internal server error"}, 500)
-
-    from starlette.exceptions import HTTPException
-
-    @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse({"error": exc.detail}, exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse({"error": "internal server error", "code": "internal"}, 500)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict:
-        return {"status": "ok", "versions": request.app.state.engine.versions}
+        return {"status": "ok", "versions": request.app.state.services.engine.versions}
 
-    from claimcheck.api.routes import ledger_router, products_router, score_router, screen_router
+    from claimcheck.api.routes import ledger, products, score, screening
 
-    for router in (score_router, screen_router, products_router, ledger_router):
-        app.include_router(router)
+    for module in (score, screening, products, ledger):
+        app.include_router(module.router)
     return app

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import ahocorasick
 import numpy as np
 
-from claimcheck.detectors.base import register_detector
+from claimcheck.detectors.base import DetectorResources, Granularity, register_detector
 from claimcheck.lexicons import Lexicon, TermEntry, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc
 from claimcheck.nlp.normalize import Normalized, compact
@@ -217,6 +217,9 @@ class LexiconDetector:
     """Detector over a LexiconMatcher; turns term hits into findings."""
 
     name = "lexicon"
+    granularity = Granularity.SPAN
+    precise = True
+    context_sensitive = True
 
     def __init__(self, lexicon: Lexicon | None = None, matcher: LexiconMatcher | None = None) -> None:
         if matcher is None:
@@ -251,6 +254,11 @@ class LexiconDetector:
         return findings
 
 
+def shared_matcher(resources: DetectorResources) -> LexiconMatcher:
+    """The one compiled matcher of an engine (the text pipeline uses it too)."""
+    return resources.shared("lexicon_matcher", lambda: LexiconMatcher(resources.lexicon))
+
+
 @register_detector("lexicon")
-def make_lexicon_detector(lexicon: Lexicon | None = None, **_: object) -> LexiconDetector:
-    return LexiconDetector(lexicon=lexicon)
+def make_lexicon_detector(resources: DetectorResources) -> LexiconDetector:
+    return LexiconDetector(matcher=shared_matcher(resources))

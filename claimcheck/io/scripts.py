@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from claimcheck.io.text import InputError, TextInput, _human, check_file, read_text
+from claimcheck.io.text import InputError, TextInput, check_file, human_size, read_text
 
 #: a .docx is a zip; its unpacked XML may be this many times the text limit before it is refused
 _DOCX_XML_FACTOR = 20
@@ -35,7 +35,7 @@ def _read_docx(p: Path, max_bytes: int) -> TextInput:
         with zipfile.ZipFile(p) as zf:
             unpacked = sum(info.file_size for info in zf.infolist())
         if unpacked > max_bytes * _DOCX_XML_FACTOR:
-            raise InputError(f"{source}: 解压后超过 {_human(max_bytes * _DOCX_XML_FACTOR)} 上限 (docx too large)")
+            raise InputError(f"{source}: 解压后超过 {human_size(max_bytes * _DOCX_XML_FACTOR)} 上限 (docx too large)")
     except PermissionError:
         raise InputError(f"{source}: 没有读取权限 (permission denied)") from None
     except zipfile.BadZipFile:
@@ -64,7 +64,7 @@ def _read_docx(p: Path, max_bytes: int) -> TextInput:
 
     text = "\n".join(lines)
     if len(text.encode("utf-8")) > max_bytes:
-        raise InputError(f"{source}: 输入超过 {_human(max_bytes)} 上限，请拆分后再检查 (input too large)")
+        raise InputError(f"{source}: 输入超过 {human_size(max_bytes)} 上限，请拆分后再检查 (input too large)")
     if not text.strip():
         raise InputError(f"{source}: 文件为空，没有可检查的内容 (empty input)")
     return TextInput(text, "utf-8", source)

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from claimcheck.context import Section
+
+__all__ = ["Section", "split_sections"]
 
 _HEADING = re.compile(r"^\s*(?:#{1,6}\s+.*|【.*】.*|\[.*\].*|sku\s*[:：].*)$", re.IGNORECASE | re.MULTILINE)
 _EXPLICIT = re.compile(r"sku\s*[:：]\s*([A-Za-z0-9][\w.\-/]*)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Section:
-    start: int
-    end: int
-    sku: str | None
 
 
 def split_sections(text: str, known_skus: Iterable[str] = ()) -> list[Section]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from claimcheck.errors import InputError
 
-class InputError(ValueError):
-    """The input cannot be screened; the message is shown to the user as is."""
+__all__ = ["InputError", "TextInput", "check_file", "decode_bytes", "human_size", "read_text"]
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class TextInput:
         return f"提示：{self.source} 的编码为 {self.encoding.upper()}，已自动转换为 UTF-8 读取"
 
 
-def _human(n: int) -> str:
+def human_size(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -69,7 +69,7 @@ def decode_bytes(data: bytes, source: str) -> TextInput:
 def _read_limited(fh: BinaryIO, limit: int, source: str) -> bytes:
     data = fh.read(limit + 1)
     if len(data) > limit:
-        raise InputError(f"{source}: 输入超过 {_human(limit)} 上限，请拆分后再检查 (input too large)")
+        raise InputError(f"{source}: 输入超过 {human_size(limit)} 上限，请拆分后再检查 (input too large)")
     return data
 
 
@@ -87,7 +87,7 @@ def check_file(p: Path, max_bytes: int) -> None:
     size = p.stat().st_size
     if size > max_bytes:
         raise InputError(
-            f"{source}: 文件大小 {_human(size)} 超过 {_human(max_bytes)} 上限，请拆分后再检查 (file too large)"
+            f"{source}: 文件大小 {human_size(size)} 超过 {human_size(max_bytes)} 上限，请拆分后再检查 (file too large)"
         )
 
 

@@ -1,33 +1,58 @@
-"""ClaimDoc: one normalised, segmented document shared by every detector.
+"""ClaimDoc: one normalised document shared by every detector.
 
-Presidio's NlpArtifacts idea: the text is normalised once, segmented once (and
-only if some detector asks for tokens or claim units), and every detector reads
-the same object. Offsets handed out by a ClaimDoc are offsets into the original.
+Presidio's NlpArtifacts idea: the text is normalised once, claim units are cut
+once (and only if some detector asks for them), tokens are computed only where
+they are needed, and every detector reads the same object. Offsets handed out by
+a ClaimDoc are offsets into the original text.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from bisect import bisect_right
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from claimcheck.io.sections import Section
+from claimcheck.context import DocContext
 from claimcheck.nlp.normalize import Normalized, normalize
+from claimcheck.nlp.segmenter import JiebaSegmenter
 from claimcheck.nlp.units import Span, UnitConfig, split_units
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from spacy.language import Language
     from spacy.tokens import Doc
 
 ProtectFn = Callable[[Normalized], list[tuple[int, int]]]
 
 
+@dataclass(frozen=True, slots=True)
+class UnitScore:
+    """A unit detector's score for one claim unit, with the cut-offs that apply to it."""
+
+    start: int
+    end: int
+    score: float
+    decision: float  # at or above: the detector flags the unit
+    veto: float  # below: the detector is confident the unit is ordinary speech
+    veto_block: bool  # whether that confidence may lower a blocking term hit too
+
+
+@dataclass
+class DocNotes:
+    """What detectors and steps leave for later steps, typed."""
+
+    # per claim unit, sorted by start: the unit detector's scores (empty when none ran)
+    unit_scores: list[UnitScore] = field(default_factory=list)
+    # (start, end, rule_id) of findings the context step lowered because they are negated or quoted
+    context_lowered: set[tuple[int, int, str]] = field(default_factory=set)
+
+
 class TextPipeline:
-    """Builds ClaimDocs; holds the spaCy pipeline (created on first use)."""
+    """Builds ClaimDocs; holds the segmenter and, on first use, a spaCy pipeline."""
 
     def __init__(
         self,
@@ -38,79 +63,73 @@ class TextPipeline:
         self._user_words = list(user_words)
         self.unit_config = unit_config or UnitConfig()
         self.protect = protect
+        self.segmenter = JiebaSegmenter(self._user_words)
         self._nlp: Language | None = None
 
     @property
     def nlp(self) -> Language:
+        """A spaCy pipeline sharing this pipeline's segmenter (spaCy is imported here only)."""
         if self._nlp is None:
-            from claimcheck.nlp.tokenizer import make_pipeline  # spaCy import is slow; defer
+            from claimcheck.nlp.tokenizer import make_pipeline
 
-            self._nlp = make_pipeline(self._user_words)
+            self._nlp = make_pipeline(segmenter=self.segmenter)
         return self._nlp
 
     def token_starts(self, text: str) -> list[int]:
-        """Start offsets of the segmenter's tokens (jieba alone: no spaCy Doc is built)."""
-        starts: list[int] = []
-        pos = 0
-        for word in self.nlp.tokenizer.segment(text):  # type: ignore[attr-defined]
-            starts.append(pos)
-            pos += len(word)
-        return starts
+        """Start offsets of the segmenter's tokens over the whole text."""
+        return self.segmenter.token_starts(text)
 
-    def make_doc(
-        self,
-        text: str,
-        *,
-        product_category: str | None = None,
-        sku: str | None = None,
-        broadcast_date: dt.date | None = None,
-        sections: list[Section] | None = None,
-    ) -> ClaimDoc:
-        return ClaimDoc(
-            text,
-            normalize(text),
-            self,
-            product_category=product_category,
-            sku=sku,
-            broadcast_date=broadcast_date,
-            sections=sections,
-        )
+    def make_doc(self, text: str, context: DocContext | None = None) -> ClaimDoc:
+        return ClaimDoc(text, normalize(text), self, context or DocContext())
 
 
 class ClaimDoc:
-    def __init__(
-        self,
-        text: str,
-        norm: Normalized,
-        pipeline: TextPipeline,
-        *,
-        product_category: str | None = None,
-        sku: str | None = None,
-        broadcast_date: dt.date | None = None,
-        sections: list[Section] | None = None,
-    ) -> None:
+    def __init__(self, text: str, norm: Normalized, pipeline: TextPipeline, context: DocContext) -> None:
         self.text = text
         self.norm = norm
         self.pipeline = pipeline
-        self.product_category = product_category
-        self.sku = sku
-        # the day the claims are made: evidence must be valid then (default: today)
-        self.broadcast_date = broadcast_date or dt.date.today()
-        # per-product sections of a script (a heading naming a SKU starts one)
-        self.sections = [s for s in (sections or []) if s.sku]
-        self._section_starts = [s.start for s in self.sections]
-        # What detectors leave for later steps (e.g. every unit's classifier score).
-        self.annotations: dict[str, object] = {}
+        self.context = context
+        self.notes = DocNotes()
+
+    # the context, for detectors
+    @property
+    def product_category(self) -> str | None:
+        return self.context.product_category
+
+    @property
+    def sku(self) -> str | None:
+        return self.context.sku
+
+    @property
+    def broadcast_date(self) -> dt.date:
+        return self.context.on
+
+    def sku_at(self, offset: int) -> str | None:
+        return self.context.sku_at(offset)
 
     @cached_property
     def spacy_doc(self) -> Doc:
-        """spaCy Doc over the light view (tokens by the private jieba tokenizer)."""
+        """spaCy Doc over the light view (tokens by the private jieba segmenter)."""
         return self.pipeline.nlp(self.norm.light.text)
 
     @cached_property
     def units(self) -> list[Span]:
         """Claim units as spans of the ORIGINAL text."""
-        return self._units()
+        light = self.norm.light
+        protected: list[tuple[int, int]] = []
+        if self.pipeline.protect is not None:
+            for s, e in self.pipeline.protect(self.norm):
+                ls = int(np.searchsorted(light.src, s, side="left"))
+                le = int(np.searchsorted(light.src, e - 1, side="right"))
+                if le > ls:
+                    protected.append((ls, le))
+        segmenter = self.pipeline.segmenter
+
+        def segment(start: int, end: int) -> list[int]:
+            return segmenter.token_starts(light.text[start:end], start)
+
+        spans = split_units(light.text, segment, protected, self.pipeline.unit_config)
+        return [Span(*light.to_original(sp.start, sp.end)) for sp in spans if sp.end > sp.start]
 
     def unit_compact_texts(self) -> list[str]:
         """Each unit's slice of the compact view (what the classifiers read)."""
@@ -119,28 +138,6 @@ class ClaimDoc:
             return []
         bounds = np.searchsorted(view.src, [b for u in self.units for b in (u.start, u.end)], side="left")
         return [view.text[bounds[2 * i] : bounds[2 * i + 1]] for i in range(len(self.units))]
-
-    def _units(self) -> list[Span]:
-        light = self.norm.light
-        token_starts = self.pipeline.token_starts(light.text)
-        protected: list[tuple[int, int]] = []
-        if self.pipeline.protect is not None:
-            for s, e in self.pipeline.protect(self.norm):
-                ls = int(np.searchsorted(light.src, s, side="left"))
-                le = int(np.searchsorted(light.src, e - 1, side="right"))
-                if le > ls:
-                    protected.append((ls, le))
-        spans = split_units(light.text, token_starts, protected, self.pipeline.unit_config)
-        return [Span(*light.to_original(sp.start, sp.end)) for sp in spans if sp.end > sp.start]
-
-    def sku_at(self, offset: int) -> str | None:
-        """The SKU on sale at an offset: its section's SKU, else the document's."""
-        if self.sections:
-            i = bisect_right(self._section_starts, offset) - 1
-            if i >= 0 and self.sections[i].start <= offset < self.sections[i].end:
-                return self.sections[i].sku
-            return self.sku
-        return self.sku
 
     def unit_texts(self) -> list[str]:
         return [self.text[u.start : u.end] for u in self.units]

@@ -1,25 +1,21 @@
-"""A spaCy tokenizer backed by a private ``jieba.Tokenizer``.
+"""A spaCy tokenizer over the private jieba segmenter (for detectors that want spaCy Docs).
 
-spaCy's own Chinese jieba segmenter uses the global ``jieba`` module, so words
-added for one lexicon leak into every other user in the process (tests, API
-requests with another lexicon). This tokenizer owns its ``jieba.Tokenizer``;
-lexicon terms are added to it alone so segmentation never splits a term the
-lexicon knows.
+Importing this module imports spaCy, so only code paths that build spaCy Docs
+import it; plain segmentation uses :mod:`claimcheck.nlp.segmenter`.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 
-import jieba
 import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
+from claimcheck.nlp.segmenter import JiebaSegmenter
+
 TOKENIZER_NAME = "claimcheck.jieba_tokenizer.v1"
-logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba logs its cache build at DEBUG
 
 
 class JiebaTokenizer:
@@ -27,32 +23,13 @@ class JiebaTokenizer:
 
     def __init__(self, vocab: Vocab, user_words: Iterable[str] = (), hmm: bool = True) -> None:
         self.vocab = vocab
-        self.hmm = hmm
-        self._jieba = jieba.Tokenizer()
-        self._pending = list(dict.fromkeys(w for w in user_words if w.strip()))
-        self._ready = False
+        self.segmenter = JiebaSegmenter(user_words, hmm=hmm)
 
     def add_words(self, words: Iterable[str], freq: int | None = None) -> None:
-        """Add words to this tokenizer's dictionary only (never the global one)."""
-        for w in words:
-            if not w.strip():
-                continue
-            if self._ready:
-                self._jieba.add_word(w, freq)
-            else:
-                self._pending.append(w)
-
-    def _ensure_ready(self) -> None:
-        if not self._ready:
-            self._jieba.initialize()
-            for w in self._pending:
-                self._jieba.add_word(w)
-            self._pending.clear()
-            self._ready = True
+        self.segmenter.add_words(words, freq)
 
     def segment(self, text: str) -> list[str]:
-        self._ensure_ready()
-        return list(self._jieba.cut(text, HMM=self.hmm))
+        return self.segmenter.segment(text)
 
     def __call__(self, text: str) -> Doc:
         words = self.segment(text)
@@ -80,10 +57,15 @@ def create_jieba_tokenizer(hmm: bool = True) -> Callable[[Language], JiebaTokeni
     return make
 
 
-def make_pipeline(user_words: Iterable[str] = ()) -> Language:
-    """A blank spaCy Chinese pipeline whose tokenizer is a private jieba tokenizer."""
+def make_pipeline(user_words: Iterable[str] = (), segmenter: JiebaSegmenter | None = None) -> Language:
+    """A blank spaCy Chinese pipeline whose tokenizer is a private jieba tokenizer.
+
+    Pass ``segmenter`` to share an already loaded dictionary with the pipeline.
+    """
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"@tokenizers": TOKENIZER_NAME}}})
     tok = nlp.tokenizer
     assert isinstance(tok, JiebaTokenizer)
+    if segmenter is not None:
+        tok.segmenter = segmenter
     tok.add_words(user_words)
     return nlp

@@ -12,8 +12,11 @@ a protected span (a lexicon term), so that no unit holds half a term.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+#: token start offsets of text[start:end] (in text offsets); called only for runs too long to keep whole
+Segment = Callable[[int, int], Sequence[int]]
 
 SENTENCE_END = frozenset("。!?;\n\r")
 CLAUSE_END = frozenset(",、")
@@ -84,7 +87,7 @@ def _cut_long(
     start: int,
     end: int,
     text: str,
-    token_starts: Sequence[int],
+    token_starts: Sequence[int] | Segment,
     protected: Sequence[tuple[int, int]],
     pstarts: list[int],
     cfg: UnitConfig,
@@ -95,9 +98,11 @@ def _cut_long(
     the first discourse marker past target_chars wins, then the last marker, then
     the last boundary. A run with no allowed boundary stays whole.
     """
-    lo = bisect_right(token_starts, start)
-    hi = bisect_right(token_starts, end - 1)
-    bounds = [b for b in token_starts[lo:hi] if not _inside_protected(b, protected, pstarts)]
+    if callable(token_starts):
+        inner = [b for b in token_starts(start, end) if start < b < end]
+    else:
+        inner = list(token_starts[bisect_right(token_starts, start) : bisect_right(token_starts, end - 1)])
+    bounds = [b for b in inner if not _inside_protected(b, protected, pstarts)]
     is_marker = [any(text.startswith(m, b) for m in cfg.break_markers) for b in bounds]
     pieces: list[tuple[int, int]] = []
     cur = start
@@ -132,14 +137,16 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
 
 def split_units(
     text: str,
-    token_starts: Sequence[int],
+    token_starts: Sequence[int] | Segment,
     protected: Sequence[tuple[int, int]] = (),
     cfg: UnitConfig | None = None,
 ) -> list[Span]:
     """Claim units of ``text`` as spans of ``text``.
 
-    ``token_starts`` are the sorted start offsets of the segmenter's tokens; cuts
-    inside a clause happen only there. ``protected`` spans are never cut.
+    ``token_starts`` are the sorted start offsets of the segmenter's tokens, or a
+    function that segments one run on demand (most texts have no run long enough
+    to need tokens, so segmenting everything up front is wasted work); cuts
+    inside a clause happen only at token starts. ``protected`` spans are never cut.
     """
     cfg = cfg or UnitConfig()
     protected = sorted(protected)

@@ -16,47 +16,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from claimcheck.report.terminal import SEVERITY_ZH, VERDICT_ZH, line_col
-from claimcheck.taxonomy import CATEGORY_LABELS_ZH
+from claimcheck.labels import Labels, default_labels
+from claimcheck.report.terminal import line_col
 from claimcheck.types import ScreenResult, Severity
 
 _ENV = Environment(loader=PackageLoader("claimcheck.report", "templates"), autoescape=select_autoescape(["j2", "html"]))
-_VERDICT_LABEL = {
-    "supported": "有据",
-    "contradicted": "不符",
-    "unverifiable": "无依据",
-    "expired_evidence": "过期",
-    "failed_evidence": "不合格",
-}
-
-
-_EVIDENCE_ZH = {
-    "attribute": "属性",
-    "value": "资料值",
-    "report_no": "报告编号",
-    "laboratory": "检测机构",
-    "item": "检测项目",
-    "measured": "实测值",
-    "limit": "标准要求",
-    "unit": "单位",
-    "issue_date": "签发日期",
-    "valid_until": "有效期至",
-    "number": "证书编号",
-    "issuer": "发证机构",
-    "certificate_type": "证书类型",
-    "ingredient": "配料",
-    "position": "配料位次",
-    "claimed_base": "宣称量（基本单位）",
-    "stored_base": "资料量（基本单位）",
-}
-
-
-def _evidence_zh(evidence: dict[str, Any] | None) -> dict[str, Any] | None:
-    if not evidence:
-        return None
-    return {_EVIDENCE_ZH.get(k, k): v for k, v in evidence.items() if v is not None}
-
-
 def _clock(ms: int | None) -> str:
     if ms is None:
         return "—"
@@ -86,7 +50,9 @@ def render_html(
     broadcast_id: str | None = None,
     record_seq: int | None = None,
     slots: list[tuple[int, int, str]] | None = None,
+    labels: Labels | None = None,
 ) -> str:
+    labels = labels or default_labels()
     findings = result.findings
     rows = []
     for f in findings:
@@ -100,12 +66,12 @@ def render_html(
                 "before": text[max(0, f.start - 12) : f.start].replace("\n", " "),
                 "after": text[f.end : f.end + 12].replace("\n", " "),
                 "severity": f.severity.value,
-                "severity_zh": SEVERITY_ZH[f.severity],
-                "category_zh": CATEGORY_LABELS_ZH[f.category],
+                "severity_zh": labels.severities[f.severity],
+                "category_zh": labels.category(f.category),
                 "explanation": f.explanation,
                 "legal_basis": f.legal_basis,
                 "suggestion": f.suggestion,
-                "evidence": _evidence_zh(f.evidence),
+                "evidence": labels.evidence(f.evidence),
                 "sku": f.sku,
             }
         )
@@ -115,7 +81,7 @@ def render_html(
         if f.sku:
             per_sku[f.sku][f.severity.value] += 1
             if f.claim_verdict:
-                verdicts[f.sku][_VERDICT_LABEL.get(f.claim_verdict, f.claim_verdict)] += 1
+                verdicts[f.sku][labels.claim_verdicts[f.claim_verdict].short] += 1
     products = [
         {
             "sku": sku,
@@ -151,7 +117,7 @@ def render_html(
         broadcast_id=broadcast_id,
         record_seq=record_seq,
         verdict=result.verdict.value,
-        verdict_zh=VERDICT_ZH[result.verdict],
+        verdict_zh=labels.verdicts[result.verdict],
         counts=counts,
         versions=result.versions,
         products=products,

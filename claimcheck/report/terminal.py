@@ -7,11 +7,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from claimcheck.taxonomy import CATEGORY_LABELS_ZH
+from claimcheck.labels import Labels, default_labels
 from claimcheck.types import ScreenResult, Severity, Verdict
 
-VERDICT_ZH = {Verdict.PASS: "通过", Verdict.REVIEW: "需人工复核", Verdict.BLOCK: "不通过（含禁止用语）"}
-SEVERITY_ZH = {Severity.BLOCK: "禁止", Severity.REVIEW: "复核", Severity.INFO: "提示"}
 _SEVERITY_STYLE = {Severity.BLOCK: "bold red", Severity.REVIEW: "bold yellow", Severity.INFO: "cyan"}
 _VERDICT_STYLE = {Verdict.PASS: "bold green", Verdict.REVIEW: "bold yellow", Verdict.BLOCK: "bold red"}
 
@@ -37,10 +35,13 @@ def context_text(text: str, start: int, end: int, width: int = 10, style: str = 
     return out
 
 
-def render(result: ScreenResult, text: str, console: Console, source: str = "") -> None:
+def render(
+    result: ScreenResult, text: str, console: Console, source: str = "", labels: Labels | None = None
+) -> None:
+    labels = labels or default_labels()
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     head = Text("检查结论：")
-    head.append(VERDICT_ZH[result.verdict], style=_VERDICT_STYLE[result.verdict])
+    head.append(labels.verdicts[result.verdict], style=_VERDICT_STYLE[result.verdict])
     head.append(
         f"    禁止 {counts[Severity.BLOCK]} 处 · 复核 {counts[Severity.REVIEW]} 处 · 提示 {counts[Severity.INFO]} 处"
     )
@@ -62,7 +63,7 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "") 
                 str(i),
                 f"{line}:{col}",
                 Text.assemble(
-                    (SEVERITY_ZH[f.severity], _SEVERITY_STYLE[f.severity]), "\n", CATEGORY_LABELS_ZH[f.category]
+                    (labels.severities[f.severity], _SEVERITY_STYLE[f.severity]), "\n", labels.category(f.category)
                 ),
                 context_text(text, f.start, f.end, style=_SEVERITY_STYLE[f.severity]),
                 f.explanation,
@@ -70,7 +71,7 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "") 
                 f.suggestion or "—",
             )
         console.print(table)
-    v = result.versions
-    console.print(
-        Text(f"版本：claimcheck {v.get('claimcheck')} · 词库 {v.get('lexicon')} · 模型 {v.get('model')}", style="dim")
-    )
+    v = dict(result.versions)
+    head_v = f"版本：claimcheck {v.pop('claimcheck', '—')} · 词库 {v.pop('lexicon', '—')}"
+    rest = " · ".join(f"{name} {version}" for name, version in v.items())
+    console.print(Text(head_v + (f" · {rest}" if rest else ""), style="dim"))

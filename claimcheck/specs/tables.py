@@ -13,7 +13,9 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from claimcheck.lexicons import DEFAULT_LEXICON_DIR, LexiconError
+from claimcheck.errors import describe_validation_errors
+from claimcheck.lexicons import LexiconError
+from claimcheck.paths import DEFAULT_SPEC_DIR
 
 
 class _M(BaseModel):
@@ -107,10 +109,22 @@ class ClaimTable(_M):
     quantity_cues: list[str]
 
 
+class VerdictPolicy(_M):
+    """How spec_check findings are reported (``verdicts.yaml``)."""
+
+    default_basis: str = Field(min_length=4)
+    basis: dict[str, str] = Field(default_factory=dict)  # legal basis per claim kind
+    mention_kinds: list[str] = Field(default_factory=list)  # named in passing: a contradiction is a review
+
+    def basis_for(self, kind: str) -> str:
+        return self.basis.get(kind, self.default_basis)
+
+
 class SpecTables(_M):
     units: UnitTable
     attributes: AttributeTable
     claims: ClaimTable
+    verdicts: VerdictPolicy
     version: str
 
     def attribute_for_spec(self, spec_name: str) -> tuple[str, Attribute] | None:
@@ -131,20 +145,16 @@ def _load(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise LexiconError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-
-
-DEFAULT_SPEC_DIR = DEFAULT_LEXICON_DIR / "specs"
+        raise LexiconError(f"{path}: {describe_validation_errors(exc.errors())}") from None
 
 
 @cache
 def load_spec_tables(spec_dir: str | Path | None = None) -> SpecTables:
-    """Load ``units.yaml``, ``attributes.yaml`` and ``claims.yaml`` from ``spec_dir``."""
+    """Load ``units.yaml``, ``attributes.yaml``, ``claims.yaml`` and ``verdicts.yaml`` from ``spec_dir``."""
     import hashlib
 
     root = Path(spec_dir) if spec_dir is not None else DEFAULT_SPEC_DIR
-    parts = {"units": UnitTable, "attributes": AttributeTable, "claims": ClaimTable}
+    parts = {"units": UnitTable, "attributes": AttributeTable, "claims": ClaimTable, "verdicts": VerdictPolicy}
     loaded = {}
     digest = hashlib.sha256()
     for name, model in parts.items():

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 from pydantic import ValidationError
 
+from claimcheck.errors import InputError, describe_validation_errors
 from claimcheck.store.schema import ProductRecord
 
 SHEETS = ("products", "specs", "ingredients", "reports", "report_items", "certificates")
@@ -38,7 +39,7 @@ REQUIRED_COLUMNS = {
 }
 
 
-class ImportError_(ValueError):
+class ImportError_(InputError):
     """A product file is malformed; the message names where."""
 
 
@@ -56,9 +57,7 @@ def _clean(v: Any) -> Any:
 
 
 def _describe(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "record"
-    return f"{loc}: {err['msg']}"
+    return describe_validation_errors(exc.errors())
 
 
 def _validate(raw: dict[str, Any], where: str, resolve_category: Callable[[str], str] | None) -> ProductRecord:

@@ -16,7 +16,9 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from claimcheck.store.locking import API_KEYS_LOCK, ensure_schema, locked_transaction, read_transaction
+from claimcheck.errors import InputError, NotFoundError
+from claimcheck.store.locking import API_KEYS_LOCK, locked_transaction, read_transaction
+from claimcheck.store.migrate import ensure_schema
 from claimcheck.store.models import ApiKey
 
 PREFIX = "cc"
@@ -25,8 +27,15 @@ _KEY = re.compile(r"cc_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
 
-class KeyError_(ValueError):
+class KeyError_(InputError):
     """An API key request that cannot be carried out; the message says why."""
+
+
+class UnknownKey(KeyError_, NotFoundError):
+    """No API key has that id."""
+
+    http_status = NotFoundError.http_status
+    code = NotFoundError.code
 
 
 def _hash(presented: str) -> str:
@@ -77,7 +86,7 @@ def revoke_key(url: str, key_id: str) -> bool:
     with locked_transaction(url, API_KEYS_LOCK) as conn:
         row = conn.execute(select(_T.c.revoked_at).where(_T.c.key_id == key_id)).first()
         if row is None:
-            raise KeyError_(f"there is no API key {key_id!r}")
+            raise UnknownKey(f"there is no API key {key_id!r}")
         if row.revoked_at is not None:
             return False
         conn.execute(update(_T).where(_T.c.key_id == key_id).values(revoked_at=dt.datetime.now(dt.UTC)))

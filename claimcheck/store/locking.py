@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 
-from claimcheck.store.db import StoreError, alembic_config, make_engine
+from claimcheck.store.db import StoreError, make_engine
 
 # pg_advisory_xact_lock keys (any bigint; spelled from ASCII so they are recognisable in pg_locks)
 LEDGER_LOCK = int.from_bytes(b"cc_ledgr", "big")
@@ -63,7 +63,7 @@ def write_engine(url: str) -> Engine:
         try:
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         except (ArgumentError, ImportError) as exc:  # pragma: no cover - make_engine accepted the same URL
-            raise StoreError(f"cannot use database URL {url!r}: {exc}") from None
+            raise StoreError(f"cannot use this database URL: {exc}") from None
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
     _ENGINES[url] = engine
@@ -114,30 +114,3 @@ def read_transaction(url: str) -> Iterator[Connection]:
             yield conn
     except OperationalError as exc:
         raise StoreError(f"cannot read the database {_where(engine)}: {exc.orig}") from None
-
-
-_CURRENT: set[str] = set()
-
-
-def ensure_schema(url: str) -> None:
-    """Bring the schema to the newest migration, once per process, with concurrent callers serialised.
-
-    This is ``claimcheck.store.db.upgrade`` run inside :func:`locked_transaction`,
-    so that several processes starting on a new database do not race to create
-    the same tables (on SQLite the whole upgrade is also one transaction).
-    """
-    if url in _CURRENT:
-        return
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    cfg = alembic_config(url)
-    head = ScriptDirectory.from_config(cfg).get_current_head()
-    with read_transaction(url) as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-    if current != head:
-        with locked_transaction(url, MIGRATE_LOCK) as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-    _CURRENT.add(url)

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from claimcheck.store.db import session_scope
 from claimcheck.store.models import Certificate, Ingredient, Product, SpecAttribute, Supplier, TestItem, TestReport
 from claimcheck.store.schema import (
     CertificateIn,
@@ -17,6 +16,7 @@ from claimcheck.store.schema import (
     SupplierIn,
     TestReportIn,
 )
+from claimcheck.store.session import session_scope
 
 
 class SpecStore:

@@ -16,17 +16,30 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
+from claimcheck.classifier.classes import CLASSIFIER_LABELS
+from claimcheck.errors import InputError, describe_validation_errors
 from claimcheck.nlp.normalize import compact
-from claimcheck.taxonomy import Category
+from claimcheck.paths import REPO_ROOT
 
-DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent.parent / "data" / "corpus"
-OK = "ok"
-# spec_mismatch needs the product record, so the text classifier never predicts it.
-CLASSIFIER_LABELS: tuple[str, ...] = (OK, *(c.value for c in Category if c is not Category.SPEC_MISMATCH))
+DEFAULT_CORPUS_DIR = REPO_ROOT / "data" / "corpus"
 SPLITS = ("train", "dev", "test")
+# What a unit does in the stream. The claim gate passes "claim" and "offer" units (and every
+# violation) to the violation classifier; the rest is ordinary talk it never needs to see.
+UNIT_KINDS: tuple[str, ...] = (
+    "claim",  # says something about the product: effect, quality, data, safety, status, comparison
+    "offer",  # price, promotion, gifts, stock, deadline
+    "interaction",  # greetings, 扣1, 点关注, answering a viewer
+    "logistics",
+    "after_sales",
+    "usage",  # how to take or use it
+    "question",
+    "pain_point",  # the viewer's problem, nothing attributed to the product
+    "filler",  # filler, chit-chat, garble
+)
+GATE_KINDS = frozenset({"claim", "offer"})
 
 
-class CorpusError(ValueError):
+class CorpusError(InputError):
     """The corpus or its split file is malformed."""
 
 
@@ -38,6 +51,14 @@ class CorpusUnit(BaseModel):
     product_category: str
     style: Literal["script", "asr"]
     hard_negative: bool = False
+    kind: str | None = None
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str | None) -> str | None:
+        if v is not None and v not in UNIT_KINDS:
+            raise ValueError(f"kind {v!r} is not one of {', '.join(UNIT_KINDS)}")
+        return v
 
     @field_validator("text")
     @classmethod
@@ -76,9 +97,7 @@ def load_units(corpus_dir: str | Path | None = None) -> pd.DataFrame:
                 except json.JSONDecodeError as exc:
                     raise CorpusError(f"{path.name}:{lineno}: not JSON ({exc.msg})") from None
                 except ValidationError as exc:
-                    err = exc.errors()[0]
-                    field = ".".join(str(p) for p in err["loc"])
-                    raise CorpusError(f"{path.name}:{lineno}: {field}: {err['msg']}") from None
+                    raise CorpusError(f"{path.name}:{lineno}: {describe_validation_errors(exc.errors())}") from None
                 rows.append({**unit.model_dump(), "source": path.name, "line": lineno})
     df = pd.DataFrame(rows)
     df["id"] = [unit_id(t) for t in df["text"]]

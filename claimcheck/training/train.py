@@ -23,37 +23,15 @@ import numpy as np
 import pandas as pd
 
 from claimcheck import __version__
-from claimcheck.training.artifacts import ModelMetadata, Thresholds, sha256_file, write_metadata
-from claimcheck.training.corpus import CLASSIFIER_LABELS, OK, corpus_hash, load_corpus
+from claimcheck.classifier.artifacts import ModelMetadata, Thresholds, sha256_file, write_metadata
+from claimcheck.classifier.classes import CLASSIFIER_LABELS, OK, violation_score
+from claimcheck.evaluation.metrics import binary_metrics
+from claimcheck.paths import MODELS_DIR
+from claimcheck.training.corpus import corpus_hash, load_corpus
 
-MODELS_DIR = Path(__file__).resolve().parent.parent.parent / "models"
 DEFAULT_SKLEARN_DIR = MODELS_DIR / "exaggeration-sklearn"
 DEFAULT_TRANSFORMER_DIR = MODELS_DIR / "exaggeration-transformer"
 MAX_FALSE_ALARM = 0.05
-
-
-def violation_score(proba: np.ndarray, labels: tuple[str, ...] = CLASSIFIER_LABELS) -> np.ndarray:
-    return 1.0 - proba[:, labels.index(OK)]
-
-
-def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
-    pred = scores >= threshold
-    tp = int(np.sum(pred & y_true))
-    fp = int(np.sum(pred & ~y_true))
-    fn = int(np.sum(~pred & y_true))
-    tn = int(np.sum(~pred & ~y_true))
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-        "false_alarm_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-    }
 
 
 def choose_thresholds(y_true: np.ndarray, scores: np.ndarray) -> Thresholds:
@@ -83,12 +61,13 @@ def choose_thresholds(y_true: np.ndarray, scores: np.ndarray) -> Thresholds:
 def lexicon_severity(df: pd.DataFrame) -> np.ndarray:
     """Per unit: the highest severity rank of a (non-info) lexicon finding, -1 if none."""
     from claimcheck.config import Settings
+    from claimcheck.context import DocContext
     from claimcheck.engine import Engine
 
     engine = Engine.from_settings(Settings(detectors=["lexicon"]))
     ranks = []
     for text, category in zip(df["text"], df["product_category"], strict=True):
-        found = [f.severity.rank for f in engine.screen(text, product_category=category).findings]
+        found = [f.severity.rank for f in engine.screen(text, DocContext(product_category=category)).findings]
         ranks.append(max([r for r in found if r > 0], default=-1))
     return np.array(ranks)
 
@@ -133,7 +112,8 @@ def _split(df: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
 def train_sklearn(
     corpus_dir: Path | None = None, out_dir: Path = DEFAULT_SKLEARN_DIR, log: Callable[[str], Any] = print
 ) -> ModelMetadata:
-    from claimcheck.training.sklearn_model import MODEL_FILE, SklearnClassifier, build_pipeline
+    from claimcheck.classifier.sklearn_model import MODEL_FILE, SklearnClassifier
+    from claimcheck.training.sklearn_train import build_pipeline
 
     df = load_corpus(corpus_dir)
     x_train, y_train = _split(df, "train")
@@ -155,7 +135,8 @@ def train_transformer(
     epochs: int | None = None,
     log: Callable[[str], Any] = print,
 ) -> ModelMetadata:
-    from claimcheck.training.transformer_model import device_name, fine_tune, make_model
+    from claimcheck.classifier.transformer_model import device_name
+    from claimcheck.training.transformer_train import fine_tune, make_model
 
     df = load_corpus(corpus_dir)
     train, dev = _split(df, "train"), _split(df, "dev")

@@ -1,4 +1,4 @@
-"""The fast classifier: character n-gram TF-IDF + calibrated logistic regression.
+"""The fast classifier's inference: character n-gram TF-IDF + calibrated logistic regression.
 
 Character n-grams need no segmentation and survive the odd ASR error; the
 compact view (evasion noise removed) is the model input, the same text the
@@ -15,43 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from claimcheck.training.artifacts import ModelArtifactError, ModelMetadata, read_metadata
+from claimcheck.classifier.artifacts import ModelArtifactError, ModelMetadata, read_metadata
 
 MODEL_FILE = "model.skops"
 # Types skops may instantiate when loading our pipeline; anything else is refused.
 TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
-
-
-def build_pipeline(c: float = 32.0, ngram_max: int = 3, seed: int = 0):
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import Pipeline
-
-    return Pipeline(
-        [
-            (
-                "tfidf",
-                TfidfVectorizer(
-                    analyzer="char",
-                    ngram_range=(1, ngram_max),
-                    min_df=2,
-                    sublinear_tf=True,
-                    lowercase=False,
-                    dtype=np.float32,
-                ),
-            ),
-            (
-                "clf",
-                CalibratedClassifierCV(
-                    LogisticRegression(C=c, max_iter=3000, class_weight="balanced", random_state=seed),
-                    method="sigmoid",
-                    cv=5,
-                    ensemble=False,
-                ),
-            ),
-        ]
-    )
 
 
 @dataclass

@@ -1,20 +1,11 @@
-"""The selection review record (选品审核台账): an append-only, hash-chained ledger.
+"""The selection review record (选品审核台账): appending, reading and filtering entries.
 
 Every screening or audit result is appended as a record (product/SKU, the
-script name or broadcast id, the input's sha256, the engine/lexicon/model
+script name or broadcast id, the input's sha256, the engine/lexicon/detector
 versions, each finding and the verdict); a reviewer's confirm/dismiss of a
 finding is appended as a decision entry that points at the record. Nothing is
-updated or deleted in place.
-
-Each entry's hash covers the previous entry's hash, its seq, kind, time and
-canonical-JSON payload::
-
-    entry_hash = sha256(prev_hash + "\\n" + seq + "\\n" + kind + "\\n" + created_at + "\\n" + payload)
-
-(the first entry's prev_hash is 64 zeros; created_at is UTC ISO 8601 with
-microseconds), so :meth:`Ledger.verify` finds an edited, removed or reordered
-entry. Removing the newest entries leaves a shorter valid chain: keep
-``VerifyReport.head_hash`` somewhere else (a signed export, a ticket) to notice that.
+updated or deleted in place; :mod:`claimcheck.ledger.chain` hashes and checks
+the chain.
 
 Appends are serialised across processes (see :mod:`claimcheck.store.locking`)
 and are single transactions, so concurrent writers keep one gapless chain and
@@ -24,74 +15,45 @@ a writer killed mid-append leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
 import re
-import time
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Row, func, insert, select
 
-from claimcheck.store.locking import LEDGER_LOCK, ensure_schema, locked_transaction, read_transaction
+from claimcheck.ledger.chain import (
+    GENESIS_HASH,
+    KINDS,
+    RECORD_KINDS,
+    UTC,
+    EntryNotFound,
+    LedgerError,
+    VerifyReport,
+    canonical_json,
+    check_entry,
+    compute_hash,
+    iso_utc,
+)
+from claimcheck.ledger.export import EXPORT_FORMATS, write_export
+from claimcheck.store.locking import LEDGER_LOCK, locked_transaction, read_transaction
+from claimcheck.store.migrate import ensure_schema
 from claimcheck.store.models import LedgerEntry
 from claimcheck.types import ScreenResult
 
-UTC = dt.UTC
-GENESIS_HASH = "0" * 64
-RECORD_KINDS = ("screening", "audit")
-KINDS = (*RECORD_KINDS, "decision")
 DECISIONS = ("confirm", "dismiss")
-EXPORT_FORMATS = ("xlsx", "csv", "json")
-
-# Test hook: hold an append's transaction open after the insert (to kill the process there).
-HOLD_ENV = "CLAIMCHECK_LEDGER_TEST_HOLD_S"
-HOLD_MARKER_ENV = "CLAIMCHECK_LEDGER_TEST_HOLD_MARKER"
 
 _T = LedgerEntry.__table__
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MAX_SKU = LedgerEntry.__table__.c.sku.type.length
 _MAX_SUBJECT = LedgerEntry.__table__.c.subject.type.length
+#: ledger seqs are stored as 64-bit integers; larger numbers cannot name an entry
+MAX_SEQ = 2**63 - 1
 
-
-class LedgerError(ValueError):
-    """A review-record request that cannot be carried out; the message says why."""
-
-
-@dataclass(frozen=True)
-class VerifyReport:
-    ok: bool
-    entries: int
-    first_bad_seq: int | None = None
-    problem: str = ""
-    head_hash: str | None = None  # hash of the newest entry when ok: anchor it elsewhere to detect truncation
-
-
-def canonical_json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-
-
-def iso_utc(ts: dt.datetime) -> str:
-    """The timestamp as hashed and shown: UTC, ISO 8601, microseconds (naive values are UTC, as SQLite returns them)."""
-    if ts.tzinfo is None:
-        ts = ts.replace(tzinfo=UTC)
-    return ts.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def compute_hash(prev_hash: str, seq: int, kind: str, created_at: str, payload: str) -> str:
-    return hashlib.sha256(f"{prev_hash}\n{seq}\n{kind}\n{created_at}\n{payload}".encode()).hexdigest()
-
-
-def _hold_for_tests(seq: int) -> None:
-    hold = os.environ.get(HOLD_ENV)
-    if not hold:
-        return
-    marker = os.environ.get(HOLD_MARKER_ENV)
-    if marker:
-        Path(marker).write_text(str(seq), encoding="utf-8")
-    time.sleep(float(hold))
+#: called inside an append's transaction right after the insert, with the new seq (tests use it to
+#: kill a writer there); the default does nothing
+AfterInsert = Callable[[int], None]
 
 
 def _bound(value: dt.date | dt.datetime | str | None, tz: dt.tzinfo, *, end: bool) -> tuple[dt.datetime | None, bool]:
@@ -117,8 +79,9 @@ def _bound(value: dt.date | dt.datetime | str | None, tz: dt.tzinfo, *, end: boo
 class Ledger:
     """The review record in the database at ``url`` (migrated to the newest schema on first use)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, after_insert: AfterInsert | None = None) -> None:
         self.url = url
+        self.after_insert = after_insert
         ensure_schema(url)
 
     # ------------------------------------------------------------------ writing
@@ -174,9 +137,9 @@ class Ledger:
             raise LedgerError(f"finding_index must be an integer, not {finding_index!r}")
 
         def build(conn: Connection) -> tuple[dict[str, Any], str | None, str | None]:
-            row = conn.execute(select(_T).where(_T.c.seq == record_seq)).first()
+            row = conn.execute(select(_T).where(_T.c.seq == record_seq)).first() if 0 < record_seq <= MAX_SEQ else None
             if row is None:
-                raise LedgerError(f"there is no entry {record_seq} in the review record")
+                raise EntryNotFound(f"there is no entry {record_seq} in the review record")
             if row.kind not in RECORD_KINDS:
                 raise LedgerError(f"entry {record_seq} is a {row.kind}, not a screening or audit record")
             findings = json.loads(row.payload).get("findings", [])
@@ -231,7 +194,8 @@ class Ledger:
                     record_seq=record_seq,
                 )
             )
-            _hold_for_tests(seq)
+            if self.after_insert is not None:
+                self.after_insert(seq)
         return seq
 
     # ------------------------------------------------------------------ checking
@@ -244,7 +208,7 @@ class Ledger:
             for row in rows:
                 count += 1
                 if bad is None:
-                    bad = _check(row, expected, prev_hash)
+                    bad = check_entry(row, expected, prev_hash)
                     prev_hash, expected = row.entry_hash, row.seq + 1
         if bad is not None:
             return VerifyReport(ok=False, entries=count, first_bad_seq=bad[0], problem=bad[1])
@@ -252,10 +216,12 @@ class Ledger:
 
     # ------------------------------------------------------------------ reading
     def get(self, seq: int) -> dict[str, Any]:
+        if not 0 < seq <= MAX_SEQ:
+            raise EntryNotFound(f"there is no entry {seq} in the review record")
         with read_transaction(self.url) as conn:
             row = conn.execute(select(_T).where(_T.c.seq == seq)).first()
             if row is None:
-                raise LedgerError(f"there is no entry {seq} in the review record")
+                raise EntryNotFound(f"there is no entry {seq} in the review record")
             return _with_decisions(conn, [row])[0]
 
     def entries(
@@ -285,11 +251,6 @@ class Ledger:
         with read_transaction(self.url) as conn:
             return _with_decisions(conn, list(conn.execute(query)))
 
-    def count(self) -> int:
-        with read_transaction(self.url) as conn:
-            return conn.execute(select(func.count()).select_from(_T)).scalar_one()
-
-    # ------------------------------------------------------------------ exporting
     def export(
         self,
         path: str | Path,
@@ -300,98 +261,16 @@ class Ledger:
         *,
         tz: dt.tzinfo = UTC,
     ) -> Path:
-        """Write the (filtered) record: xlsx = sheets "records" (one row per finding) and "entries" (the raw
-        chain); csv = the records sheet (UTF-8 with BOM, for Excel); json = the full entries."""
+        """Write the (filtered) record; see :mod:`claimcheck.ledger.export` for the formats."""
         path = Path(path)
-        fmt = fmt or path.suffix.lstrip(".").lower()
+        fmt = fmt or path.suffix.lstrip(".").lower()  # type: ignore[assignment]
         if fmt not in EXPORT_FORMATS:
             raise LedgerError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
-        items = self.entries(from_date, to_date, sku=sku, tz=tz)
-        if fmt == "json":
-            path.write_text(json.dumps(items, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-            return path
+        return write_export(self.entries(from_date, to_date, sku=sku, tz=tz), path, fmt)  # type: ignore[arg-type]
 
-        import pandas as pd
-
-        records = pd.DataFrame(_record_rows(items), columns=RECORD_COLUMNS)
-        if fmt == "csv":
-            records.map(_csv_safe).to_csv(path, index=False, encoding="utf-8-sig")
-            return path
-        chain = pd.DataFrame(
-            [{c: e[c] for c in ENTRY_COLUMNS} for e in items],
-            columns=ENTRY_COLUMNS,
-        )
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            for name, frame in (("records", records), ("entries", chain)):
-                frame.map(_xlsx_safe).to_excel(xw, sheet_name=name, index=False)
-                sheet = xw.sheets[name]
-                for cells in sheet.iter_rows():
-                    for cell in cells:
-                        if cell.data_type == "f":  # text that starts with "=" is data, never a formula
-                            cell.data_type = "s"
-                sheet.freeze_panes = "A2"
-        return path
-
-
-RECORD_COLUMNS = [
-    "seq",
-    "time",
-    "kind",
-    "subject",
-    "sku",
-    "verdict",
-    "finding_index",
-    "finding_text",
-    "category",
-    "rule_id",
-    "severity",
-    "score",
-    "detector",
-    "start",
-    "end",
-    "legal_basis",
-    "claim_verdict",
-    "evidence",
-    "versions",
-    "input_sha256",
-    "decision",
-    "decision_reason",
-    "decision_reviewer",
-    "decision_time",
-    "decision_seq",
-]
-ENTRY_COLUMNS = ["seq", "kind", "created_at", "sku", "subject", "record_seq", "entry_hash", "prev_hash"]
-
-
-def _check(row: Row, expected: int, prev_hash: str) -> tuple[int, str] | None:
-    seq = row.seq
-    if seq != expected:
-        if seq > expected:
-            gap = f"entry {expected}" if seq == expected + 1 else f"entries {expected}..{seq - 1}"
-            return expected, f"{gap} missing (the next entry is {seq}): removed or renumbered"
-        return seq, f"entry {seq} is out of sequence (expected {expected})"
-    if row.prev_hash != prev_hash:
-        what = "the chain start" if seq == 1 else f"entry {seq - 1}'s hash"
-        return seq, (
-            f"entry {seq} does not link to {what}: entries were reordered, removed or inserted here"
-            + ("" if seq == 1 else f", or entry {seq - 1} was altered and re-hashed")
-        )
-    if row.kind not in KINDS:
-        return seq, f"entry {seq} has an unknown kind {row.kind!r}"
-    if compute_hash(row.prev_hash, seq, row.kind, iso_utc(row.created_at), row.payload) != row.entry_hash:
-        return seq, f"entry {seq} was altered: its content does not match its hash"
-    try:
-        payload = json.loads(row.payload)
-    except ValueError:
-        return seq, f"entry {seq}'s payload is not JSON"
-    if not isinstance(payload, dict):
-        return seq, f"entry {seq}'s payload is not a JSON object"
-    copies = {"sku": payload.get("sku"), "subject": payload.get("subject"), "record_seq": payload.get("record_seq")}
-    for column, value in copies.items():
-        if getattr(row, column) != value:
-            return seq, f"entry {seq}'s {column} column ({getattr(row, column)!r}) does not match its payload"
-    return None
-
+    def count(self) -> int:
+        with read_transaction(self.url) as conn:
+            return conn.execute(select(func.count()).select_from(_T)).scalar_one()
 
 def _as_dict(row: Row) -> dict[str, Any]:
     return {
@@ -437,76 +316,3 @@ def _with_decisions(conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
         out.append(item)
     return out
 
-
-def _record_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    rows = []
-    for e in items:
-        if e["kind"] not in RECORD_KINDS:
-            continue
-        p = e["payload"]
-        latest: dict[int, dict[str, Any]] = {}
-        for d in e.get("decisions", []):
-            latest[d["finding_index"]] = d  # in seq order: the last one wins
-        base = {
-            "seq": e["seq"],
-            "time": e["created_at"],
-            "kind": e["kind"],
-            "subject": e["subject"],
-            "sku": e["sku"],
-            "verdict": p.get("verdict"),
-            "versions": canonical_json(p.get("versions", {})),
-            "input_sha256": p.get("input_sha256"),
-        }
-        findings = p.get("findings") or [None]  # a record without findings still gets its row
-        for index, f in enumerate(findings):
-            row = dict(base)
-            if f is not None:
-                d = latest.get(index)
-                row |= {
-                    "finding_index": index,
-                    "finding_text": f.get("text"),
-                    "category": f.get("category"),
-                    "rule_id": f.get("rule_id"),
-                    "severity": f.get("severity"),
-                    "score": f.get("score"),
-                    "detector": f.get("detector"),
-                    "start": f.get("start"),
-                    "end": f.get("end"),
-                    "legal_basis": f.get("legal_basis"),
-                    "claim_verdict": f.get("claim_verdict"),
-                    "evidence": canonical_json(f["evidence"]) if f.get("evidence") is not None else None,
-                }
-                if d is not None:
-                    row |= {
-                        "decision": d["decision"],
-                        "decision_reason": d["reason"],
-                        "decision_reviewer": d["reviewer"],
-                        "decision_time": d["created_at"],
-                        "decision_seq": d["seq"],
-                    }
-            rows.append(row)
-    return rows
-
-
-_EXCEL_CELL_MAX = 32_767
-
-
-def _xlsx_safe(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    if len(value) > _EXCEL_CELL_MAX:
-        value = value[: _EXCEL_CELL_MAX - 20] + "…[truncated]"
-    return value
-
-
-def _csv_safe(value: Any) -> Any:
-    # Spreadsheet formula injection: text that Excel would evaluate is prefixed with an apostrophe.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-__all__ = ["GENESIS_HASH", "Ledger", "LedgerError", "VerifyReport", "canonical_json", "compute_hash"]

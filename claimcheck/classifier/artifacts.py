@@ -15,10 +15,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from claimcheck.errors import ConfigError, describe_validation_errors
+
 METADATA = "metadata.json"
 
 
-class ModelArtifactError(ValueError):
+class ModelArtifactError(ConfigError):
     """A model folder is missing, tampered with or does not fit this claimcheck."""
 
 
@@ -91,8 +93,7 @@ def read_metadata(directory: str | Path, expected_kind: str, expected_labels: tu
     except FileNotFoundError:
         raise ModelArtifactError(f"{root}: no {METADATA}; not a claimcheck model folder") from None
     except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ModelArtifactError(f"{path}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        raise ModelArtifactError(f"{path}: {describe_validation_errors(exc.errors())}") from None
     if meta.kind != expected_kind:
         raise ModelArtifactError(f"{root}: a {meta.kind} model, expected {expected_kind}")
     if tuple(meta.labels) != tuple(expected_labels):

@@ -1,0 +1,24 @@
+"""``POST /v1/score``: screen one text or a batch; nothing is recorded."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from claimcheck.api.deps import EngineDep
+from claimcheck.api.schemas import ScoreRequest, ScoreResponse
+from claimcheck.context import DocContext
+from claimcheck.service.screening import score_texts
+
+router = APIRouter(prefix="/v1", tags=["score"])
+
+
+@router.post(
+    "/score",
+    response_model=ScoreResponse,
+    response_model_exclude_none=True,
+    summary="Score one text or a batch (nothing recorded)",
+)
+def score(body: ScoreRequest, engine: EngineDep) -> ScoreResponse:
+    texts = [body.text] if body.text is not None else list(body.texts or [])
+    context = DocContext(product_category=body.category, sku=body.sku)
+    return ScoreResponse(results=score_texts(engine, texts, context))

@@ -1,0 +1,86 @@
+"""``POST /v1/screen`` and ``POST /v1/audit``: screenings and audits written to the review record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import PurePath
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from claimcheck.api.deps import ApiKeyDep, ServicesDep
+from claimcheck.api.schemas import RecordedResult, ScreenRequest
+from claimcheck.context import DocContext
+from claimcheck.errors import InputError
+from claimcheck.io.transcripts import run_sheet_from_bytes, transcript_from_bytes
+from claimcheck.service.auditing import audit_transcript
+from claimcheck.service.screening import screen_script
+
+router = APIRouter(prefix="/v1", tags=["screen and audit"])
+
+
+class TooLarge(InputError):
+    http_status = 413
+    code = "too_large"
+
+
+@router.post(
+    "/screen", response_model=RecordedResult, response_model_exclude_none=True, summary="Screen a script and record it"
+)
+def screen(body: ScreenRequest, services: ServicesDep, _key: ApiKeyDep) -> RecordedResult:
+    context = DocContext(product_category=body.category, sku=body.sku, broadcast_date=body.broadcast_date)
+    outcome = screen_script(
+        services, body.script, source=body.subject or "api", context=context, meta={"source": "api"}
+    )
+    assert outcome.record_seq is not None
+    return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)
+
+
+def upload_name(upload: UploadFile, default: str) -> str:
+    """The uploaded file's base name, safe to show and to choose a format by (never a path)."""
+    name = PurePath((upload.filename or "").replace("\\", "/")).name.strip()
+    if name in ("", ".", ".."):
+        name = default
+    return name[-100:]
+
+
+async def _read(upload: UploadFile, limit: int) -> bytes:
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"{upload_name(upload, 'upload')}: larger than {limit} bytes")
+    return data
+
+
+@router.post(
+    "/audit",
+    response_model=RecordedResult,
+    response_model_exclude_none=True,
+    summary="Audit a transcript with its run sheet",
+)
+async def audit(
+    services: ServicesDep,
+    _key: ApiKeyDep,
+    transcript: Annotated[UploadFile, File(description="SRT, WebVTT, ASR JSON or [hh:mm:ss]-stamped text")],
+    run_sheet: Annotated[UploadFile | None, File(description="CSV start,end,sku")] = None,
+    broadcast_id: Annotated[str | None, Form(max_length=200)] = None,
+    broadcast_date: Annotated[dt.date | None, Form()] = None,
+) -> RecordedResult:
+    limit = services.settings.max_input_bytes
+    raw = await _read(transcript, limit)
+    t = transcript_from_bytes(raw, upload_name(transcript, "transcript.srt"), limit)
+    rs = None
+    if run_sheet is not None:
+        rs = run_sheet_from_bytes(await _read(run_sheet, limit), upload_name(run_sheet, "run_sheet.csv"), limit)
+    outcome = await run_in_threadpool(
+        audit_transcript,
+        services,
+        t,
+        rs,
+        raw=raw,
+        subject=broadcast_id or t.source,
+        context=DocContext(broadcast_date=broadcast_date),
+        meta={"source": "api"},
+    )
+    assert outcome.record_seq is not None
+    return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)

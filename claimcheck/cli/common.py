@@ -1,0 +1,108 @@
+"""What every command shares: one error handler, option types, settings and services.
+
+Errors: every :class:`~claimcheck.errors.ClaimcheckError` raised anywhere below a
+command is caught once, by :class:`ClaimcheckGroup`, and printed as one line on
+standard error (never interpreted as rich markup, so ``[hh:mm:ss]`` in a message
+stays as written) with the error's exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import click
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.text import Text
+from typer.core import TyperGroup
+
+from claimcheck.config import Settings
+from claimcheck.errors import ClaimcheckError, ConfigError, InputError, describe_validation_errors
+from claimcheck.service import Services
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def print_error(message: str) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text.assemble(("错误", "bold red"), "：", message))
+
+
+def print_note(message: str) -> None:
+    Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message))
+
+
+class ClaimcheckGroup(TyperGroup):
+    """The top-level command group: turns ClaimcheckError into one line and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ClaimcheckError as exc:
+            print_error(exc.message)
+            ctx.exit(exc.exit_code)
+
+
+def make_app(help: str, **kwargs: Any) -> typer.Typer:
+    return typer.Typer(
+        help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, **kwargs
+    )
+
+
+DbOption = Annotated[
+    str | None, typer.Option("--db", help="Database URL (default: CLAIMCHECK_DATABASE_URL or ./claimcheck.db).")
+]
+LexiconOption = Annotated[
+    Path | None, typer.Option("--lexicon", help="Lexicon directory (default: the bundled lexicon).")
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="table (readable) or json (the finding contract).")
+]
+
+
+def settings(
+    lexicon_dir: Path | None = None,
+    transformer: Path | None = None,
+    no_classifier: bool = False,
+    database_url: str | None = None,
+) -> Settings:
+    """Settings from the environment, with the command's options on top."""
+    try:
+        s = Settings()
+    except ValidationError as exc:
+        raise ConfigError(f"settings (CLAIMCHECK_* environment): {describe_validation_errors(exc.errors())}") from None
+    update: dict[str, Any] = {}
+    if database_url is not None:
+        update["database_url"] = database_url
+    if lexicon_dir is not None:
+        update["lexicon_dir"] = lexicon_dir
+    if transformer is not None:
+        update["transformer_dir"] = transformer
+    if no_classifier:
+        update["detectors"] = [d for d in s.detectors if d != "exaggeration"]
+    return s.model_copy(update=update)
+
+
+def services(**options: Any) -> Services:
+    return Services(settings(**options))
+
+
+def parse_date(value: str | None, option: str = "--date") -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InputError(f"{option} {value!r}: expected YYYY-MM-DD") from None
+
+
+def emit_json(obj: Any, *, indent: int | None = 2) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent, default=str) + "\n")

@@ -1,0 +1,89 @@
+"""``claimcheck screen`` and ``claimcheck units``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from claimcheck.cli.common import FormatOption, LexiconOption, OutputFormat, emit_json, parse_date, print_note, services
+from claimcheck.context import DocContext
+from claimcheck.errors import EXIT_BLOCK, EXIT_OK
+from claimcheck.service.screening import load_script, screen_script
+
+
+def screen(
+    file: Annotated[str, typer.Argument(help="Script file to screen (txt, md or docx); '-' reads standard input.")],
+    category: Annotated[
+        str | None,
+        typer.Option("--category", "-c", help="Product category id or Chinese name (e.g. food, 化妆品, 特殊化妆品)."),
+    ] = None,
+    output_format: FormatOption = OutputFormat.table,
+    lexicon_dir: LexiconOption = None,
+    transformer: Annotated[
+        Path | None,
+        typer.Option("--transformer", help="Transformers model folder for the uncertain band (needs the extra)."),
+    ] = None,
+    no_classifier: Annotated[bool, typer.Option("--no-classifier", help="Lexicon only.")] = False,
+    sku: Annotated[
+        str | None, typer.Option("--sku", help="Cross-check claims against this product's record in the store.")
+    ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", help="Broadcast date YYYY-MM-DD: evidence must be valid then (default today)."),
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--db", help="Product store URL (default: CLAIMCHECK_DATABASE_URL or ./claimcheck.db)."),
+    ] = None,
+    report_dir: Annotated[
+        Path | None, typer.Option("--report-dir", help="Where the HTML and JSON reports go (default: ./reports).")
+    ] = None,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not write the screening to the review record (dry run).")
+    ] = False,
+) -> None:
+    """Screen a pre-broadcast script: print findings, write HTML/JSON reports, record it.
+
+    Exit code 0 when nothing blocks, 1 when a blocking finding exists, 2 for
+    usage or input errors.
+    """
+    svc = services(
+        lexicon_dir=lexicon_dir, transformer=transformer, no_classifier=no_classifier, database_url=database_url
+    )
+    context = DocContext(product_category=category, sku=sku, broadcast_date=parse_date(on))
+    script = load_script(svc, file)
+    outcome = screen_script(
+        svc,
+        script.text,
+        source=script.source,
+        context=context,
+        record=not no_record,
+        report_dir=report_dir or svc.settings.report_dir,
+        meta={"source": "cli"},
+    )
+    if script.note:
+        print_note(script.note)
+    if output_format is OutputFormat.json:
+        emit_json(outcome.result.to_json_dict())
+    else:
+        from claimcheck.report.terminal import render
+
+        console = Console(highlight=False)
+        render(outcome.result, script.text, console, source=script.source, labels=svc.engine.lexicon.labels)
+        where = f"报告：{outcome.reports[0]}" if outcome.reports else ""
+        console.print(where + (f" · 台账记录号 {outcome.record_seq}" if outcome.record_seq else ""), style="dim")
+    raise typer.Exit(EXIT_BLOCK if outcome.result.verdict == "block" else EXIT_OK)
+
+
+def units(
+    file: Annotated[str, typer.Argument(help="Text file; '-' reads standard input.")],
+    lexicon_dir: LexiconOption = None,
+) -> None:
+    """Print the claim units (sentences and clauses) a text is split into, one per line."""
+    svc = services(lexicon_dir=lexicon_dir, no_classifier=True)
+    script = load_script(svc, file)
+    for u in svc.engine.make_doc(script.text).units:
+        typer.echo(f"{u.start}\t{u.end}\t{script.text[u.start : u.end]}")

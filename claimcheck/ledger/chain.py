@@ -1,0 +1,94 @@
+"""The hash chain of the review record: canonical JSON, entry hashes and chain verification.
+
+Each entry's hash covers the previous entry's hash, its seq, kind, time and
+canonical-JSON payload::
+
+    entry_hash = sha256(prev_hash + "\\n" + seq + "\\n" + kind + "\\n" + created_at + "\\n" + payload)
+
+(the first entry's prev_hash is 64 zeros; created_at is UTC ISO 8601 with
+microseconds), so :func:`check_entry` finds an edited, removed or reordered entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+
+from claimcheck.errors import InputError, NotFoundError
+
+UTC = dt.UTC
+GENESIS_HASH = "0" * 64
+RECORD_KINDS = ("screening", "audit")
+KINDS = (*RECORD_KINDS, "decision")
+
+
+class LedgerError(InputError):
+    """A review-record request that cannot be carried out; the message says why."""
+
+
+class EntryNotFound(LedgerError, NotFoundError):
+    """No entry has the given seq."""
+
+    http_status = NotFoundError.http_status
+    code = NotFoundError.code
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+    head_hash: str | None = None  # hash of the newest entry when ok: anchor it elsewhere to detect truncation
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def iso_utc(ts: dt.datetime) -> str:
+    """The timestamp as hashed and shown: UTC, ISO 8601, microseconds (naive values are UTC, as SQLite returns them)."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def compute_hash(prev_hash: str, seq: int, kind: str, created_at: str, payload: str) -> str:
+    return hashlib.sha256(f"{prev_hash}\n{seq}\n{kind}\n{created_at}\n{payload}".encode()).hexdigest()
+
+
+def check_entry(row: Row, expected: int, prev_hash: str) -> tuple[int, str] | None:
+    seq = row.seq
+    if seq != expected:
+        if seq > expected:
+            gap = f"entry {expected}" if seq == expected + 1 else f"entries {expected}..{seq - 1}"
+            return expected, f"{gap} missing (the next entry is {seq}): removed or renumbered"
+        return seq, f"entry {seq} is out of sequence (expected {expected})"
+    if row.prev_hash != prev_hash:
+        what = "the chain start" if seq == 1 else f"entry {seq - 1}'s hash"
+        return seq, (
+            f"entry {seq} does not link to {what}: entries were reordered, removed or inserted here"
+            + ("" if seq == 1 else f", or entry {seq - 1} was altered and re-hashed")
+        )
+    if row.kind not in KINDS:
+        return seq, f"entry {seq} has an unknown kind {row.kind!r}"
+    if compute_hash(row.prev_hash, seq, row.kind, iso_utc(row.created_at), row.payload) != row.entry_hash:
+        return seq, f"entry {seq} was altered: its content does not match its hash"
+    try:
+        payload = json.loads(row.payload)
+    except ValueError:
+        return seq, f"entry {seq}'s payload is not JSON"
+    if not isinstance(payload, dict):
+        return seq, f"entry {seq}'s payload is not a JSON object"
+    copies = {"sku": payload.get("sku"), "subject": payload.get("subject"), "record_seq": payload.get("record_seq")}
+    for column, value in copies.items():
+        if getattr(row, column) != value:
+            return seq, f"entry {seq}'s {column} column ({getattr(row, column)!r}) does not match its payload"
+    return None
+
+

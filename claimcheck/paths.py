@@ -1,0 +1,18 @@
+"""Where the bundled data lives: inside the wheel, or the repository's folders in a checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent
+
+
+def _bundled(name: str) -> Path:
+    packaged = PACKAGE_DIR / "_data" / name
+    return packaged if packaged.is_dir() else REPO_ROOT / name
+
+
+DEFAULT_LEXICON_DIR = _bundled("lexicons")
+MODELS_DIR = _bundled("models")
+DEFAULT_SPEC_DIR = DEFAULT_LEXICON_DIR / "specs"

@@ -1,0 +1,81 @@
+"""The product record store: import (all or nothing), export, look-up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from claimcheck.errors import InputError, NotFoundError
+from claimcheck.lexicons import Lexicon, LexiconError, load_lexicon
+from claimcheck.service.app import Services
+from claimcheck.store.io import read_products, write_products
+from claimcheck.store.schema import ProductRecord
+
+
+class UnknownProduct(NotFoundError):
+    """No product with that SKU."""
+
+
+def _lexicon(services: Services) -> Lexicon:
+    engine = services._engine  # an engine already built has the lexicon; do not build one just for it
+    return engine.lexicon if engine is not None else load_lexicon(services.settings.lexicon_dir)
+
+
+def resolve_categories(lexicon: Lexicon, records: Sequence[ProductRecord]) -> list[ProductRecord]:
+    """Product categories as ids (Chinese names and aliases accepted); InputError naming the record."""
+    fixed = []
+    for i, rec in enumerate(records, 1):
+        try:
+            category = lexicon.resolve_product_category(rec.category)
+        except LexiconError as exc:
+            raise InputError(f"record {i} (sku {rec.sku}): category: {exc}") from None
+        fixed.append(rec.model_copy(update={"category": category}))
+    return fixed
+
+
+def import_records(services: Services, records: Sequence[ProductRecord]) -> int:
+    """Insert or replace whole records in one transaction (nothing partial); the engine sees them at once."""
+    if not records:
+        raise InputError("no product records to import")
+    n = services.product_store.upsert(resolve_categories(_lexicon(services), records))
+    services.products_changed()
+    return n
+
+
+def import_file(services: Services, path: str | Path) -> int:
+    """Validate every record of a .json, .xlsx or .csv file, then import them all (or nothing)."""
+    lexicon = _lexicon(services)
+
+    def resolve(value: str) -> str:
+        try:
+            resolved = lexicon.resolve_product_category(value)
+        except LexiconError as exc:
+            raise ValueError(str(exc)) from None
+        assert resolved is not None
+        return resolved
+
+    records = read_products(path, resolve_category=resolve)
+    n = services.product_store.upsert(records)
+    services.products_changed()
+    return n
+
+
+def get_product(services: Services, sku: str) -> ProductRecord:
+    store = services.product_store
+    record = store.get(sku) if store.exists() else None
+    if record is None:
+        raise UnknownProduct(f"SKU {sku!r} is not in the product store")
+    return record
+
+
+def list_products(services: Services) -> list[ProductRecord]:
+    store = services.product_store
+    return store.all() if store.exists() else []
+
+
+def export_products(services: Services, path: str | Path) -> tuple[int, Path]:
+    records = list_products(services)
+    try:
+        return len(records), write_products(records, path)
+    except OSError as exc:
+        raise InputError(f"cannot write {Path(path).name}: {exc.strerror or exc.__class__.__name__}") from None
