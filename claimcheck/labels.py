@@ -21,6 +21,9 @@ from claimcheck.paths import DEFAULT_LEXICON_DIR
 from claimcheck.taxonomy import CLAIM_VERDICTS, Category
 from claimcheck.types import Severity, Verdict
 
+# libyaml's safe loader when present (5-10x faster on the lexicon), else the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 LABELS_FILE = "labels.yaml"
 
 
@@ -82,7 +85,7 @@ def load_labels(path: str | Path) -> Labels:
     p = Path(path)
     try:
         raw = p.read_bytes()
-        data = yaml.safe_load(raw)
+        data = yaml.load(raw, Loader=_YAML_LOADER)
     except FileNotFoundError:
         raise ConfigError(f"labels file missing: {p.name}") from None
     except yaml.YAMLError as exc:

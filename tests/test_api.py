@@ -184,3 +184,45 @@ def test_end_to_end_real_server(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_script_upload_reads_docx_and_text(env, tmp_path: Path) -> None:
+    """Every script format the README names works through the API too."""
+    import docx
+
+    client, key, _ = env
+    document = docx.Document()
+    document.add_paragraph("家人们，这是全网最低价！")
+    path = tmp_path / "脚本.docx"
+    document.save(path)
+    for name, data in (("脚本.docx", path.read_bytes()), ("s.txt", "全网最低价".encode("gb18030"))):
+        res = client.post("/v1/screen/upload", files={"script": (name, data)}, headers={"X-API-Key": key})
+        assert res.status_code == 200, res.text
+        assert res.json()["result"]["verdict"] == "block"
+        assert client.get(f"/v1/ledger/{res.json()['record_seq']}").json()["subject"] == name
+    res = client.post("/v1/screen/upload", files={"script": ("x.docx", b"not a zip")}, headers={"X-API-Key": key})
+    assert res.status_code == 422 and "docx" in res.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/v1/ledger?kind=foo", 422),
+        ("/v1/ledger/99999999999999999999", 404),
+        ("/v1/ledger/0", 404),
+        ("/v1/ledger?from=yesterday", 422),
+    ],
+)
+def test_bad_ledger_queries_are_client_errors(env, path: str, status: int) -> None:
+    client, _, _ = env
+    res = client.get(path)
+    assert res.status_code == status, res.text
+    assert res.json()["error"] and "Traceback" not in res.text
+
+
+def test_upload_names_never_reach_the_file_system(env) -> None:
+    client, key, _ = env
+    srt = (EXAMPLES / "broadcast_example.srt").read_bytes()
+    for name in ("..", ".", "x" * 300 + ".srt", "../../etc/passwd.srt"):
+        res = client.post("/v1/audit", files={"transcript": (name, srt)}, headers={"X-API-Key": key})
+        assert res.status_code == 200, (name, res.text)

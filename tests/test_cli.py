@@ -208,3 +208,27 @@ def test_console_script_on_bundled_example() -> None:
     data = json.loads(proc.stdout)
     cats = {f["category"] for f in data["findings"]}
     assert {"absolute_term", "medical_claim", "guarantee", "false_price_urgency"} <= cats
+
+
+def test_screen_reads_docx(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("这是全网最低价的面霜")
+    document.save(tmp_path / "脚本.docx")
+    res = run("screen", str(tmp_path / "脚本.docx"), "--no-record", "--format", "json")
+    assert res.exit_code == 1, res.stderr
+    assert json.loads(res.stdout)["findings"][0]["text"] == "全网最低价"
+
+
+def test_ledger_export_to_an_unwritable_place_is_one_line_exit_2(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'l.db'}"
+    res = run("ledger", "export", "--out", str(tmp_path / "missing" / "x.json"), "--db", db)
+    assert res.exit_code == 2
+    assert "cannot write x.json" in res.stderr and "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_error_messages_are_not_rich_markup(tmp_path: Path) -> None:
+    res = run("screen", str(tmp_path / "x[/].txt"))
+    assert res.exit_code == 2 and "x[/].txt" in res.stderr

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from claimcheck.context import DocContext
-from claimcheck.detectors.lexicon import LexiconMatcher, pinyin_variants
+from claimcheck.detectors.lexicon import LexiconMatcher
+from claimcheck.detectors.lexicon_table import pinyin_variants
+from claimcheck.lexicons import load_lexicon
+from tests.conftest import MINI_LEXICON
 
 # (text, rule ids expected after merging, in order)
 MINI_CASES = [
@@ -121,3 +127,41 @@ def test_matcher_reports_raw_spans_for_segmentation(mini_lexicon) -> None:
     spans = m.raw_spans(normalize("第一次来直播间，全网第一"))
     assert (0, 3) in spans  # the allowed phrase is protected too
     assert (8, 12) in spans
+
+
+# ---------------------------------------------------------------------------- the compiled-lexicon cache
+
+
+def test_compiled_table_cache_round_trips_and_survives_damage(tmp_path: Path, mini_lexicon) -> None:
+    from claimcheck.detectors.lexicon_table import cache_key, compile_table, load_table
+
+    fresh = compile_table(mini_lexicon)
+    first = load_table(mini_lexicon, tmp_path)  # compiles and writes the cache
+    (cached_file,) = tmp_path.glob("lexicon-*.json")
+    assert cache_key(mini_lexicon) in cached_file.name
+    second = load_table(mini_lexicon, tmp_path)  # read back
+    assert first == second == fresh
+    cached_file.write_text("{damaged", encoding="utf-8")
+    assert load_table(mini_lexicon, tmp_path) == fresh  # a damaged cache is rebuilt
+    assert json.loads(cached_file.read_text(encoding="utf-8"))["keys"]
+
+
+def test_cache_key_follows_the_lexicon(tmp_path: Path) -> None:
+    import shutil
+
+    from claimcheck.detectors.lexicon_table import cache_key
+
+    root = tmp_path / "lex"
+    shutil.copytree(MINI_LEXICON, root)
+    before = cache_key(load_lexicon(root))
+    path = root / "allow_contexts.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert cache_key(load_lexicon(root)) != before
+
+
+def test_unwritable_cache_dir_still_compiles(tmp_path: Path, mini_lexicon) -> None:
+    from claimcheck.detectors.lexicon_table import compile_table, load_table
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    assert load_table(mini_lexicon, blocker / "cache") == compile_table(mini_lexicon)

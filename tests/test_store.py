@@ -11,8 +11,10 @@ from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from claimcheck.cli import app
+from claimcheck.context import DocContext
 from claimcheck.specs.check import SpecNormalizer
 from claimcheck.specs.tables import load_spec_tables
+from claimcheck.store import migrate
 from claimcheck.store.db import make_engine
 from claimcheck.store.io import ImportError_, read_products
 from claimcheck.store.migrate import is_current, upgrade
@@ -232,3 +234,39 @@ def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     res = cli("products", "import", str(SAMPLE), "--db", url)
     assert res.exit_code == 2
     assert "cannot open the database" in res.stderr and "Traceback" not in res.output
+
+
+def test_schema_is_migrated_once_per_process_not_per_session(tmp_path: Path, monkeypatch) -> None:
+    """20 screenings with per-product sections open the store 20 times but migrate it once."""
+    from alembic import command
+
+    from claimcheck.config import Settings
+    from claimcheck.engine import Engine
+
+    url = f"sqlite:///{tmp_path / 'once.db'}"
+    store(url).upsert(read_products(SAMPLE))
+    calls = []
+    real = command.upgrade
+    monkeypatch.setattr(command, "upgrade", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    migrate.forget(url)
+    engine = Engine.from_settings(Settings(database_url=url, detectors=["lexicon", "spec_check"]))
+    for _ in range(20):
+        text = "## CC-APP-001 衬衫\n这件衬衫是纯棉的"
+        engine.screen(text, DocContext(sections=tuple(engine.sections(text))))
+    assert len(calls) <= 1
+    assert engine.catalogue is not None and engine.catalogue.skus()  # served from the cache
+
+
+def test_catalogue_invalidate_sees_new_records(tmp_path: Path) -> None:
+    from claimcheck.store.catalogue import ProductCatalogue, UnknownSKUError
+
+    url = f"sqlite:///{tmp_path / 'cat.db'}"
+    s = store(url)
+    catalogue = ProductCatalogue(s)
+    with pytest.raises(UnknownSKUError):
+        catalogue.record("CC-APP-001")
+    s.upsert(read_products(SAMPLE))
+    with pytest.raises(UnknownSKUError):  # cached as missing until told otherwise
+        catalogue.record("CC-APP-001")
+    catalogue.invalidate()
+    assert catalogue.record("CC-APP-001").sku == "CC-APP-001"

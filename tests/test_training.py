@@ -11,7 +11,7 @@ import pytest
 from claimcheck.classifier.artifacts import ModelArtifactError, Thresholds
 from claimcheck.classifier.cascade import Cascade
 from claimcheck.classifier.classes import CLASSIFIER_LABELS
-from claimcheck.training.corpus import CorpusError, load_corpus, load_units, write_splits
+from claimcheck.corpus import CorpusError, load_corpus, load_units, write_splits
 from claimcheck.training.train import choose_thresholds, train_sklearn
 
 PRODUCTS = ["面霜", "精华", "奶粉", "果汁", "卫衣", "手机", "枕头", "茶叶"]
@@ -105,7 +105,7 @@ def test_metadata_records_provenance(tiny) -> None:
     _, model_dir, _ = tiny
     data = json.loads((model_dir / "metadata.json").read_text(encoding="utf-8"))
     assert data["labels"] == list(CLASSIFIER_LABELS)
-    assert set(data["files"]) == {"model.skops"}
+    assert set(data["files"]) == {"model.skops", "linear.npz", "vocabulary.json"}
     assert len(data["corpus_hash"]) == 64
     assert 0 < data["thresholds"]["decision"] < 1
     assert not list(model_dir.glob("*.pkl")) and not list(model_dir.glob("*.joblib"))
@@ -230,14 +230,29 @@ def test_cascade_calls_slow_model_only_inside_band() -> None:
     assert not no_slow.slow_mask.any()
 
 
-def test_fast_calibration_matches_sklearn(tiny) -> None:
-    from claimcheck.classifier.sklearn_model import SklearnClassifier
-    from claimcheck.nlp.normalize import compact
+def test_linear_arrays_score_like_the_pipeline(tiny) -> None:
+    """The arrays loading reads give the skops pipeline's probabilities, on the whole tiny corpus."""
+    from claimcheck.classifier.sklearn_model import MODEL_FILE, SklearnClassifier, load_pipeline
 
-    clf = SklearnClassifier.load(tiny[1], CLASSIFIER_LABELS)
-    texts = [compact(t) for t in ("这款洗发水是全网最好的", "喝了感冒就好了", "今天下单", "")]
+    corpus, model_dir, _ = tiny
+    clf = SklearnClassifier.load(model_dir, CLASSIFIER_LABELS)
+    assert clf.pipeline is None  # scoring never needed skops
+    pipeline = load_pipeline(model_dir / MODEL_FILE)
+    texts = [*load_corpus(corpus)["compact"], ""]
     ours = clf.predict_proba(texts)
-    assert clf._fast is not None
-    ref = clf.pipeline.predict_proba(texts)
-    cols = [CLASSIFIER_LABELS.index(c) for c in clf.pipeline.classes_]
-    assert np.allclose(ours[:, cols], ref, atol=1e-12)
+    ref = pipeline.predict_proba(texts)
+    cols = [CLASSIFIER_LABELS.index(c) for c in pipeline.classes_]
+    assert np.allclose(ours[:, cols], ref, atol=1e-6)
+    assert (ours[:, cols].argmax(1) == ref.argmax(1)).all()
+
+
+def test_bundled_model_arrays_match_its_pipeline() -> None:
+    from claimcheck.classifier.sklearn_model import MODEL_FILE, SklearnClassifier, load_pipeline
+    from claimcheck.config import Settings
+
+    model_dir = Settings().model_dir
+    clf = SklearnClassifier.load(model_dir, CLASSIFIER_LABELS)
+    pipeline = load_pipeline(model_dir / MODEL_FILE)
+    texts = list(load_corpus()["compact"])
+    cols = [CLASSIFIER_LABELS.index(c) for c in pipeline.classes_]
+    assert np.allclose(clf.predict_proba(texts)[:, cols], pipeline.predict_proba(texts), atol=1e-6)

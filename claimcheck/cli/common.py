@@ -15,7 +15,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -43,7 +42,7 @@ def print_note(message: str) -> None:
 class ClaimcheckGroup(TyperGroup):
     """The top-level command group: turns ClaimcheckError into one line and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except ClaimcheckError as exc:
@@ -52,9 +51,7 @@ class ClaimcheckGroup(TyperGroup):
 
 
 def make_app(help: str, **kwargs: Any) -> typer.Typer:
-    return typer.Typer(
-        help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, **kwargs
-    )
+    return typer.Typer(help=help, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, **kwargs)
 
 
 DbOption = Annotated[

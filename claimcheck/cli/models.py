@@ -23,7 +23,7 @@ class ModelKind(StrEnum):
 @corpus_app.command("stats")
 def corpus_stats(corpus_dir: CorpusOption = None) -> None:
     """Units per label, split, style and product category."""
-    from claimcheck.training.corpus import load_corpus
+    from claimcheck.corpus import load_corpus
 
     df = load_corpus(corpus_dir)
     typer.echo(
@@ -41,7 +41,7 @@ def corpus_split(
     force: Annotated[bool, typer.Option("--force", help="Re-split everything (changes the test set!).")] = False,
 ) -> None:
     """Assign the fixed stratified train/dev/test split (writes splits.csv)."""
-    from claimcheck.training.corpus import DEFAULT_CORPUS_DIR, add_to_splits, load_units, write_splits
+    from claimcheck.corpus import DEFAULT_CORPUS_DIR, add_to_splits, load_units, write_splits
 
     root = corpus_dir or DEFAULT_CORPUS_DIR
     path = root / "splits.csv"

@@ -15,64 +15,32 @@ dropped, so a longer allowed phrase beats a shorter blocked term.
 
 from __future__ import annotations
 
-import itertools
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from pathlib import Path
 
 import ahocorasick
 import numpy as np
 
 from claimcheck.detectors.base import DetectorResources, Granularity, register_detector
+from claimcheck.detectors.lexicon_table import (
+    ALLOW,
+    EXACT,
+    GLOBAL,
+    PINYIN,
+    TERM,
+    VARIANT,
+    is_han,
+    load_table,
+)
 from claimcheck.lexicons import Lexicon, TermEntry, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc
-from claimcheck.nlp.normalize import Normalized, compact
-from claimcheck.taxonomy import Category
+from claimcheck.nlp.normalize import Normalized
 from claimcheck.types import Finding
-
-_PINYIN_AUTO = frozenset(
-    {
-        Category.ABSOLUTE_TERM,
-        Category.FALSE_PRICE_URGENCY,
-        Category.GUARANTEE,
-        Category.OFF_PLATFORM_TRADE,
-        Category.MEDICAL_CLAIM,
-        Category.STATE_SYMBOL,
-    }
-)
-_GLOBAL = -1
-_TERM, _ALLOW = 0, 1
-_EXACT, _VARIANT, _PINYIN = 0, 1, 2
-
-
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _ascii_alnum(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
-
-
-def pinyin_variants(term: str) -> list[str]:
-    """Pinyin spellings hosts use to dodge review: zui好, 最hao, zuihao, qwdy.
-
-    Mixed Hanzi/pinyin forms for terms of 2–4 characters, the full pinyin, and
-    initials for terms of 3+ characters (two initials are too ambiguous).
-    """
-    if not 2 <= len(term) <= 6 or not all(_is_han(c) for c in term):
-        return []
-    from pypinyin import Style, lazy_pinyin  # loaded only when a lexicon is compiled
-
-    syllables = lazy_pinyin(term, style=Style.NORMAL)
-    if len(syllables) != len(term):
-        return []
-    out: set[str] = {"".join(syllables)}
-    if len(term) >= 3:
-        out.add("".join(s[0] for s in syllables))
-    if len(term) <= 4:
-        for mask in itertools.product((False, True), repeat=len(term)):
-            if any(mask) and not all(mask):
-                out.add("".join(s if m else c for c, s, m in zip(term, syllables, mask, strict=True)))
-    return sorted(v for v in out if len(v) >= 3)
 
 
 @dataclass(frozen=True)
@@ -84,39 +52,19 @@ class TermHit:
     orig_start: int
     orig_end: int
     entry: TermEntry
-    kind: int  # _EXACT / _VARIANT / _PINYIN
+    kind: int  # EXACT / VARIANT / PINYIN
 
 
 class LexiconMatcher:
     """Compiles a Lexicon into one automaton and finds term hits in a Normalized text."""
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, cache_dir: Path | None = None) -> None:
         self.lexicon = lexicon
         self.entries = lexicon.entries
-        table: dict[str, list[tuple[int, int, int]]] = {}
-
-        def add(key: str, payload: tuple[int, int, int]) -> None:
-            if key:
-                bucket = table.setdefault(key, [])
-                if payload not in bucket:
-                    bucket.append(payload)
-
-        self.terms: dict[str, int] = {}
-        for idx, e in enumerate(self.entries):
-            forms = e.surface_forms()
-            for form in forms:
-                key = compact(form)
-                add(key, (_TERM, idx, _EXACT))
-                self.terms.setdefault(key, idx)
-                want_pinyin = e.pinyin if e.pinyin is not None else e.category in _PINYIN_AUTO
-                if want_pinyin:
-                    for v in pinyin_variants(key):
-                        add(v, (_TERM, idx, _PINYIN))
-            for phrase in e.allow_contexts:
-                add(compact(phrase), (_ALLOW, idx, _EXACT))
-        for phrase in lexicon.allow_phrases:
-            add(compact(phrase), (_ALLOW, _GLOBAL, _EXACT))
-        self.max_allow_len = max((len(k) for k, ps in table.items() if any(p[0] == _ALLOW for p in ps)), default=0)
+        compiled = load_table(lexicon, cache_dir)
+        table = compiled.keys
+        self.terms = compiled.terms
+        self.max_allow_len = max((len(k) for k, ps in table.items() if any(p[0] == ALLOW for p in ps)), default=0)
         self.pattern_count = len(table)
         automaton = ahocorasick.Automaton()
         for key, payloads in table.items():
@@ -127,7 +75,7 @@ class LexiconMatcher:
 
     def user_words(self) -> list[str]:
         """Terms for the segmenter's private dictionary (Chinese terms only)."""
-        return [k for k in self.terms if any(_is_han(c) for c in k)]
+        return [k for k in self.terms if any(is_han(c) for c in k)]
 
     def raw_spans(self, norm: Normalized) -> list[tuple[int, int]]:
         """Original spans of every term and allowed-phrase match (for claim-unit cuts)."""
@@ -159,7 +107,7 @@ class LexiconMatcher:
         for end, (klen, payloads) in self._automaton.iter(text):
             start = end - klen + 1
             for kind, idx, variant in payloads:
-                if kind == _TERM:
+                if kind == TERM:
                     if active[idx]:
                         terms.append((start, end + 1, idx, variant))
                 else:
@@ -184,8 +132,8 @@ class LexiconMatcher:
                 if _ascii_alnum(text[end - 1]) and o_end < len(original) and _ascii_alnum(original[o_end].lower()):
                     continue
             kind = variant
-            if kind == _EXACT and original[o_start:o_end] != text[start:end]:
-                kind = _VARIANT
+            if kind == EXACT and original[o_start:o_end] != text[start:end]:
+                kind = VARIANT
             hits.append(TermHit(start, end, o_start, o_end, self.entries[idx], kind))
         return hits
 
@@ -200,16 +148,16 @@ class LexiconMatcher:
         lo = bisect_left(allow_starts, end - self.max_allow_len)
         hi = bisect_right(allow_starts, start)
         for a_start, a_end, owner in allows[lo:hi]:
-            if a_end >= end and (a_end - a_start) > (end - start) and owner in (_GLOBAL, idx):
+            if a_end >= end and (a_end - a_start) > (end - start) and owner in (GLOBAL, idx):
                 return True
         return False
 
 
-_KIND_SCORE = {_EXACT: 1.0, _VARIANT: 0.95, _PINYIN: 0.9}
+_KIND_SCORE = {EXACT: 1.0, VARIANT: 0.95, PINYIN: 0.9}
 _KIND_NOTE = {
-    _EXACT: "",
-    _VARIANT: "（检测到规避写法：插入符号、繁体、全角或重复字）",
-    _PINYIN: "（检测到拼音或缩写规避写法）",
+    EXACT: "",
+    VARIANT: "（检测到规避写法：插入符号、繁体、全角或重复字）",
+    PINYIN: "（检测到拼音或缩写规避写法）",
 }
 
 

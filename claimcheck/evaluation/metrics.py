@@ -91,7 +91,7 @@ def calibration(gold: np.ndarray, scores: np.ndarray, bins: int = 10) -> dict[st
     return {"ece": round(float(ece), 4), "bins": rows}
 
 
-def pr_curve(gold: np.ndarray, scores: np.ndarray) -> dict[str, list[float]]:
+def pr_curve(gold: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     p, r, t = precision_recall_curve(gold, scores)
@@ -102,5 +102,3 @@ def pr_curve(gold: np.ndarray, scores: np.ndarray) -> dict[str, list[float]]:
         "thresholds": [round(float(x), 4) for x in t[::step]],
         "average_precision": round(float(average_precision_score(gold, scores)), 4),
     }
-
-

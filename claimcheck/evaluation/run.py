@@ -21,10 +21,10 @@ import numpy as np
 from claimcheck.classifier.classes import OK
 from claimcheck.config import Settings
 from claimcheck.context import DocContext
+from claimcheck.corpus import corpus_hash, load_corpus
 from claimcheck.engine import Engine
 from claimcheck.evaluation.metrics import binary, calibration, confusion, per_category, pr_curve
 from claimcheck.paths import REPO_ROOT
-from claimcheck.training.corpus import corpus_hash, load_corpus
 from claimcheck.types import Severity
 
 FDA_DOMAIN = {"food": "food", "health_food": "health_food", "cosmetic": "cosmetics", "tcm_drug": "drug"}
@@ -142,5 +142,3 @@ def _external(systems: dict[str, Engine], eval_dir: Path, log: Callable[[str], A
         hits = sum(predict(engine, q, c)[0] != OK for q, c in quotes)
         out["tw_illegal_ad_cases"]["systems"][name] = {"recall": round(hits / len(quotes), 4), "detected": hits}
     return out
-
-

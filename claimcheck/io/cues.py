@@ -89,5 +89,3 @@ def check_timing(source: str, lineno: int, line: str, parse_ts, example: str) ->
     if end < start:
         raise err(source, where, f"end {end_raw} before start {start_raw}")
     return start, end
-
-

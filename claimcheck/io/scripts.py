@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
-from claimcheck.io.text import InputError, TextInput, check_file, human_size, read_text
+from claimcheck.io.text import InputError, TextInput, check_file, decode_bytes, human_size, read_text
 
 #: a .docx is a zip; its unpacked XML may be this many times the text limit before it is refused
 _DOCX_XML_FACTOR = 20
@@ -28,27 +29,48 @@ def read_script(path: str | Path, max_bytes: int) -> TextInput:
     return read_text(p, max_bytes)
 
 
+def script_from_bytes(data: bytes, name: str, max_bytes: int) -> TextInput:
+    """A script uploaded as bytes; ``name`` (its file name) gives the source and, for .docx, the format."""
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: 输入超过 {human_size(max_bytes)} 上限，请拆分后再检查 (input too large)")
+    suffix = Path(name).suffix.lower()
+    if suffix == ".doc":
+        raise InputError(f"{name}: 旧版 Word .doc 格式不支持，请另存为 .docx 或 .txt (legacy .doc is not supported)")
+    if suffix == ".docx":
+        return _docx_text(io.BytesIO(data), name, max_bytes)
+    result = decode_bytes(data, name)
+    if not result.text.strip():
+        raise InputError(f"{name}: 文件为空，没有可检查的内容 (empty input)")
+    return result
+
+
 def _read_docx(p: Path, max_bytes: int) -> TextInput:
     source = str(p)
     try:
         check_file(p, max_bytes)
-        with zipfile.ZipFile(p) as zf:
-            unpacked = sum(info.file_size for info in zf.infolist())
-        if unpacked > max_bytes * _DOCX_XML_FACTOR:
-            raise InputError(f"{source}: 解压后超过 {human_size(max_bytes * _DOCX_XML_FACTOR)} 上限 (docx too large)")
+        data = p.read_bytes()
     except PermissionError:
         raise InputError(f"{source}: 没有读取权限 (permission denied)") from None
-    except zipfile.BadZipFile:
-        raise InputError(f"{source}: not a readable .docx file (damaged or not a Word document)") from None
     except OSError as exc:
         raise InputError(f"{source}: 无法读取文件 ({exc.strerror or exc})") from None
+    return _docx_text(io.BytesIO(data), source, max_bytes)
 
+
+def _docx_text(stream: io.BytesIO, source: str, max_bytes: int) -> TextInput:
+    try:
+        with zipfile.ZipFile(stream) as zf:
+            unpacked = sum(info.file_size for info in zf.infolist())
+    except zipfile.BadZipFile:
+        raise InputError(f"{source}: not a readable .docx file (damaged or not a Word document)") from None
+    if unpacked > max_bytes * _DOCX_XML_FACTOR:
+        raise InputError(f"{source}: 解压后超过 {human_size(max_bytes * _DOCX_XML_FACTOR)} 上限 (docx too large)")
+    stream.seek(0)
     try:
         import docx
         from docx.table import Table
         from docx.text.paragraph import Paragraph
 
-        document = docx.Document(str(p))
+        document = docx.Document(stream)
         lines: list[str] = []
         for block in document.iter_inner_content():
             if isinstance(block, Paragraph):

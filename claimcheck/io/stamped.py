@@ -55,5 +55,3 @@ def parse(text: str, source: str) -> list[Cue]:
         if cue_text:
             cues.append(Cue(start, end, cue_text))
     return cues
-
-

@@ -90,5 +90,3 @@ def check_entry(row: Row, expected: int, prev_hash: str) -> tuple[int, str] | No
         if getattr(row, column) != value:
             return seq, f"entry {seq}'s {column} column ({getattr(row, column)!r}) does not match its payload"
     return None
-
-

@@ -9,7 +9,7 @@ text.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from claimcheck.ledger.chain import RECORD_KINDS, LedgerError, canonical_json
 
@@ -117,9 +117,7 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-
-
-def write_export(items: list[dict[str, Any]], path: Path, fmt: Literal["xlsx", "csv", "json"]) -> Path:
+def write_export(items: list[dict[str, Any]], path: Path, fmt: str) -> Path:
     """Write ``items`` (entries as :meth:`Ledger.entries` returns them) to ``path`` in ``fmt``."""
     if fmt not in EXPORT_FORMATS:
         raise LedgerError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")

@@ -19,9 +19,9 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Row, func, insert, select
+from sqlalchemy import Connection, Row, Table, func, insert, select
 
 from claimcheck.ledger.chain import (
     GENESIS_HASH,
@@ -39,15 +39,15 @@ from claimcheck.ledger.chain import (
 from claimcheck.ledger.export import EXPORT_FORMATS, write_export
 from claimcheck.store.locking import LEDGER_LOCK, locked_transaction, read_transaction
 from claimcheck.store.migrate import ensure_schema
-from claimcheck.store.models import LedgerEntry
+from claimcheck.store.models import SKU_LEN, SUBJECT_LEN, LedgerEntry
 from claimcheck.types import ScreenResult
 
 DECISIONS = ("confirm", "dismiss")
 
-_T = LedgerEntry.__table__
+_T = cast(Table, LedgerEntry.__table__)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_MAX_SKU = LedgerEntry.__table__.c.sku.type.length
-_MAX_SUBJECT = LedgerEntry.__table__.c.subject.type.length
+_MAX_SKU = SKU_LEN
+_MAX_SUBJECT = SUBJECT_LEN
 #: ledger seqs are stored as 64-bit integers; larger numbers cannot name an entry
 MAX_SEQ = 2**63 - 1
 
@@ -263,14 +263,15 @@ class Ledger:
     ) -> Path:
         """Write the (filtered) record; see :mod:`claimcheck.ledger.export` for the formats."""
         path = Path(path)
-        fmt = fmt or path.suffix.lstrip(".").lower()  # type: ignore[assignment]
-        if fmt not in EXPORT_FORMATS:
-            raise LedgerError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
-        return write_export(self.entries(from_date, to_date, sku=sku, tz=tz), path, fmt)  # type: ignore[arg-type]
+        chosen = fmt or path.suffix.lstrip(".").lower()
+        if chosen not in EXPORT_FORMATS:
+            raise LedgerError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {chosen!r}")
+        return write_export(self.entries(from_date, to_date, sku=sku, tz=tz), path, chosen)
 
     def count(self) -> int:
         with read_transaction(self.url) as conn:
             return conn.execute(select(func.count()).select_from(_T)).scalar_one()
+
 
 def _as_dict(row: Row) -> dict[str, Any]:
     return {
@@ -315,4 +316,3 @@ def _with_decisions(conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
             item["decisions"] = decisions[row.seq]
         out.append(item)
     return out
-

@@ -21,6 +21,8 @@ from claimcheck.report.terminal import line_col
 from claimcheck.types import ScreenResult, Severity
 
 _ENV = Environment(loader=PackageLoader("claimcheck.report", "templates"), autoescape=select_autoescape(["j2", "html"]))
+
+
 def _clock(ms: int | None) -> str:
     if ms is None:
         return "—"

@@ -35,9 +35,7 @@ def context_text(text: str, start: int, end: int, width: int = 10, style: str = 
     return out
 
 
-def render(
-    result: ScreenResult, text: str, console: Console, source: str = "", labels: Labels | None = None
-) -> None:
+def render(result: ScreenResult, text: str, console: Console, source: str = "", labels: Labels | None = None) -> None:
     labels = labels or default_labels()
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
     head = Text("检查结论：")

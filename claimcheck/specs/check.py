@@ -75,11 +75,11 @@ class SpecNormalizer:
             vals = sorted({c for s, c in self._colors.items() if s in raw.lower()})
             return {"attribute": key, "values": vals} if vals else None
         if attr.kind == "quantity":
-            m = _QTY.search(raw)
-            if not m:
+            q = _QTY.search(raw)
+            if not q:
                 return None
-            num = parse_number(m.group(1))
-            conv = self.t.units.lookup(spec.unit or m.group(2))
+            num = parse_number(q.group(1))
+            conv = self.t.units.lookup(spec.unit or q.group(2))
             if num is None or conv is None or conv[0] not in attr.dimensions:
                 return None
             return {"attribute": key, "amount": num * conv[1], "dimension": conv[0]}

@@ -142,7 +142,11 @@ class ClaimExtractor:
                     )
                 )
         self._quantities(text, claims, taken)
-        for key, kind, attr in (("shelf", "shelf_life", "shelf_life"), ("power", "power", "power")):
+        timed: tuple[tuple[str, ClaimKind, str], ...] = (
+            ("shelf", "shelf_life", "shelf_life"),
+            ("power", "power", "power"),
+        )
+        for key, kind, attr in timed:
             for m in p[key].finditer(text):
                 num = parse_number(m.group("num"))
                 conv = self.t.units.lookup(m.group("unit"))
@@ -153,7 +157,7 @@ class ClaimExtractor:
                             m.start(),
                             m.end(),
                             m.group(0),
-                            attr,  # type: ignore[arg-type]
+                            attr,
                             {"amount": num * conv[1], "dimension": conv[0], "as_said": m.group(0)},
                         )
                     )

@@ -17,6 +17,9 @@ from claimcheck.errors import describe_validation_errors
 from claimcheck.lexicons import LexiconError
 from claimcheck.paths import DEFAULT_SPEC_DIR
 
+# libyaml's safe loader when present (5-10x faster on the lexicon), else the pure-Python one
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class _M(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -41,7 +44,7 @@ class UnitTable(_M):
         return None
 
     def all_units(self, dims: list[str] | None = None) -> list[str]:
-        out = []
+        out: list[str] = []
         for name, dim in self.dimensions.items():
             if dims is None or name in dims:
                 out.extend(dim.units)
@@ -137,7 +140,7 @@ class SpecTables(_M):
 
 def _load(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
     except FileNotFoundError:
         raise LexiconError(f"spec table missing: {path}") from None
     except yaml.YAMLError as exc:
@@ -154,7 +157,12 @@ def load_spec_tables(spec_dir: str | Path | None = None) -> SpecTables:
     import hashlib
 
     root = Path(spec_dir) if spec_dir is not None else DEFAULT_SPEC_DIR
-    parts = {"units": UnitTable, "attributes": AttributeTable, "claims": ClaimTable, "verdicts": VerdictPolicy}
+    parts: dict[str, type[BaseModel]] = {
+        "units": UnitTable,
+        "attributes": AttributeTable,
+        "claims": ClaimTable,
+        "verdicts": VerdictPolicy,
+    }
     loaded = {}
     digest = hashlib.sha256()
     for name, model in parts.items():

@@ -20,13 +20,15 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from pydantic import ValidationError
 
 from claimcheck.errors import InputError, describe_validation_errors
 from claimcheck.store.schema import ProductRecord
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHEETS = ("products", "specs", "ingredients", "reports", "report_items", "certificates")
 REQUIRED_COLUMNS = {
@@ -44,6 +46,8 @@ class ImportError_(InputError):
 
 
 def _clean(v: Any) -> Any:
+    import pandas as pd
+
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return None
     if isinstance(v, pd.Timestamp):
@@ -186,6 +190,8 @@ def _assemble(sheets: dict[str, pd.DataFrame], name: str, resolve_category=None)
 
 
 def read_excel(path: Path, resolve_category=None) -> list[ProductRecord]:
+    import pandas as pd
+
     try:
         sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
     except (ValueError, OSError, KeyError) as exc:
@@ -200,6 +206,8 @@ def read_excel(path: Path, resolve_category=None) -> list[ProductRecord]:
 
 
 def read_csv(path: Path, resolve_category=None) -> list[ProductRecord]:
+    import pandas as pd
+
     for enc in ("utf-8-sig", "gb18030"):
         try:
             df = pd.read_csv(path, dtype=object, encoding=enc, keep_default_na=False, na_values=[""])
@@ -229,6 +237,8 @@ def read_products(path: str | Path, resolve_category=None) -> list[ProductRecord
 
 
 def to_frames(records: list[ProductRecord]) -> dict[str, pd.DataFrame]:
+    import pandas as pd
+
     rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in records:
         rows["products"].append(
@@ -255,6 +265,8 @@ def to_frames(records: list[ProductRecord]) -> dict[str, pd.DataFrame]:
 
 
 def write_products(records: list[ProductRecord], path: str | Path) -> Path:
+    import pandas as pd
+
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".json":

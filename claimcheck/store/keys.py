@@ -12,17 +12,17 @@ import hashlib
 import hmac
 import re
 import secrets
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 
 from claimcheck.errors import InputError, NotFoundError
 from claimcheck.store.locking import API_KEYS_LOCK, locked_transaction, read_transaction
 from claimcheck.store.migrate import ensure_schema
-from claimcheck.store.models import ApiKey
+from claimcheck.store.models import KEY_NAME_LEN, ApiKey
 
 PREFIX = "cc"
-_T = ApiKey.__table__
+_T = cast(Table, ApiKey.__table__)
 _KEY = re.compile(r"cc_([0-9a-f]{16})_([A-Za-z0-9_-]{43})")
 _DUMMY_HASH = hashlib.sha256(b"no such key").hexdigest()
 
@@ -45,8 +45,8 @@ def _hash(presented: str) -> str:
 def create_key(url: str, name: str) -> str:
     """Create a key named ``name``; returns the full key, which is not stored and cannot be shown again."""
     name = (name or "").strip()
-    if not name or len(name) > _T.c.name.type.length:
-        raise KeyError_(f"a key needs a name of 1 to {_T.c.name.type.length} characters")
+    if not name or len(name) > KEY_NAME_LEN:
+        raise KeyError_(f"a key needs a name of 1 to {KEY_NAME_LEN} characters")
     ensure_schema(url)
     with locked_transaction(url, API_KEYS_LOCK) as conn:
         while True:
@@ -70,7 +70,7 @@ def verify_key(url: str, presented: str | None) -> str | None:
         with read_transaction(url) as conn:
             row = conn.execute(select(_T).where(_T.c.key_id == key_id)).first()
     # Compare in constant time, and compare something even when the id is unknown.
-    digest = _hash(presented) if match else _DUMMY_HASH
+    digest = _hash(presented or "") if match else _DUMMY_HASH
     same = hmac.compare_digest(digest, row.key_hash if row is not None else _DUMMY_HASH)
     if row is None or not same or row.revoked_at is not None:
         return None

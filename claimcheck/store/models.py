@@ -11,6 +11,11 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+#: column widths that input validation needs to know
+SKU_LEN = 64
+SUBJECT_LEN = 300
+KEY_NAME_LEN = 200
+
 
 class Base(DeclarativeBase):
     pass
@@ -140,8 +145,8 @@ class LedgerEntry(Base):
     payload: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     entry_hash: Mapped[str] = mapped_column(String(64))
-    sku: Mapped[str | None] = mapped_column(String(64), index=True)
-    subject: Mapped[str | None] = mapped_column(String(300), index=True)
+    sku: Mapped[str | None] = mapped_column(String(SKU_LEN), index=True)
+    subject: Mapped[str | None] = mapped_column(String(SUBJECT_LEN), index=True)
     record_seq: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
@@ -153,6 +158,6 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key_id: Mapped[str] = mapped_column(String(32), unique=True, index=True)
     key_hash: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(KEY_NAME_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -25,9 +25,9 @@ import pandas as pd
 from claimcheck import __version__
 from claimcheck.classifier.artifacts import ModelMetadata, Thresholds, sha256_file, write_metadata
 from claimcheck.classifier.classes import CLASSIFIER_LABELS, OK, violation_score
+from claimcheck.corpus import corpus_hash, load_corpus
 from claimcheck.evaluation.metrics import binary_metrics
 from claimcheck.paths import MODELS_DIR
-from claimcheck.training.corpus import corpus_hash, load_corpus
 
 DEFAULT_SKLEARN_DIR = MODELS_DIR / "exaggeration-sklearn"
 DEFAULT_TRANSFORMER_DIR = MODELS_DIR / "exaggeration-transformer"
@@ -112,7 +112,7 @@ def _split(df: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
 def train_sklearn(
     corpus_dir: Path | None = None, out_dir: Path = DEFAULT_SKLEARN_DIR, log: Callable[[str], Any] = print
 ) -> ModelMetadata:
-    from claimcheck.classifier.sklearn_model import MODEL_FILE, SklearnClassifier
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
     from claimcheck.training.sklearn_train import build_pipeline
 
     df = load_corpus(corpus_dir)
@@ -124,8 +124,8 @@ def train_sklearn(
     vec = pipe.named_steps["tfidf"]
     if hasattr(vec, "stop_words_"):
         del vec.stop_words_
-    clf = SklearnClassifier(pipeline=pipe, labels=CLASSIFIER_LABELS)
-    return _finish(clf, df, "exaggeration-sklearn", "sklearn", out_dir, MODEL_FILE, log, ("scikit-learn", "skops"))
+    clf = SklearnClassifier.from_pipeline(pipe, CLASSIFIER_LABELS)
+    return _finish(clf, df, "exaggeration-sklearn", "sklearn", out_dir, log, ("scikit-learn", "skops"))
 
 
 def train_transformer(
@@ -151,7 +151,6 @@ def train_transformer(
         "exaggeration-transformer",
         "transformers",
         out_dir,
-        None,
         log,
         ("torch", "transformers", "safetensors"),
     )
@@ -166,33 +165,29 @@ def _finish(
     name: str,
     kind: str,
     out_dir: Path,
-    model_file: str | None,
     log: Callable[[str], Any],
     libs: tuple[str, ...],
 ) -> ModelMetadata:
     metrics: dict[str, Any] = {}
     scores: dict[str, np.ndarray] = {}
     for split in ("dev", "test"):
-        x, y = _split(df, split)
+        x, _ = _split(df, split)
         scores[split] = violation_score(clf.predict_proba(x))
     dev_df = df[df["split"] == "dev"]
     y_dev = (dev_df["label"] != OK).to_numpy()
     thresholds = choose_thresholds(y_dev, scores["dev"])
     thresholds = choose_veto(y_dev, scores["dev"], lexicon_severity(dev_df), thresholds)
     for split in ("dev", "test"):
-        y = (df[df["split"] == split]["label"] != OK).to_numpy()
-        metrics[split] = binary_metrics(y, scores[split], thresholds.decision)
+        y_split = (df[df["split"] == split]["label"] != OK).to_numpy()
+        metrics[split] = binary_metrics(y_split, scores[split], thresholds.decision)
     log(f"thresholds (dev): {thresholds.model_dump()}")
     log(f"dev: {metrics['dev']}")
     log(f"test: {metrics['test']}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    saved = clf.save(out_dir)
-    files = [saved] if isinstance(saved, Path) else saved
-    if model_file is not None:
-        files = [out_dir / model_file]
+    files = clf.save(out_dir)
     meta = ModelMetadata(
         name=name,
-        kind=kind,  # type: ignore[arg-type]
+        kind=kind,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         claimcheck_version=__version__,
         libraries=_libraries(("numpy", "pandas", *libs)),

@@ -13,6 +13,7 @@ from claimcheck.api.deps import ApiKeyDep, ServicesDep
 from claimcheck.api.schemas import RecordedResult, ScreenRequest
 from claimcheck.context import DocContext
 from claimcheck.errors import InputError
+from claimcheck.io.scripts import script_from_bytes
 from claimcheck.io.transcripts import run_sheet_from_bytes, transcript_from_bytes
 from claimcheck.service.auditing import audit_transcript
 from claimcheck.service.screening import screen_script
@@ -32,6 +33,32 @@ def screen(body: ScreenRequest, services: ServicesDep, _key: ApiKeyDep) -> Recor
     context = DocContext(product_category=body.category, sku=body.sku, broadcast_date=body.broadcast_date)
     outcome = screen_script(
         services, body.script, source=body.subject or "api", context=context, meta={"source": "api"}
+    )
+    assert outcome.record_seq is not None
+    return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)
+
+
+@router.post(
+    "/screen/upload",
+    response_model=RecordedResult,
+    response_model_exclude_none=True,
+    summary="Screen an uploaded script file (txt, md or docx) and record it",
+)
+async def screen_upload(
+    services: ServicesDep,
+    _key: ApiKeyDep,
+    script: Annotated[UploadFile, File(description="Script: .txt/.md (UTF-8, UTF-16 or GB18030) or .docx")],
+    sku: Annotated[str | None, Form(max_length=64)] = None,
+    category: Annotated[str | None, Form(max_length=64)] = None,
+    broadcast_date: Annotated[dt.date | None, Form()] = None,
+) -> RecordedResult:
+    name = upload_name(script, "script.txt")
+    text = script_from_bytes(
+        await _read(script, services.settings.max_input_bytes), name, services.settings.max_input_bytes
+    )
+    context = DocContext(product_category=category, sku=sku, broadcast_date=broadcast_date)
+    outcome = await run_in_threadpool(
+        screen_script, services, text.text, source=name, context=context, meta={"source": "api", "file": name}
     )
     assert outcome.record_seq is not None
     return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)

@@ -1,0 +1,152 @@
+"""The fast classifier as plain arrays: vocabulary, idf, linear weights and sigmoid calibration.
+
+Why not load the fitted pipeline with skops at every start: skops enumerates every
+scikit-learn estimator to build its list of trusted types, which imports all of
+scikit-learn (and torch, when it is installed) and dominated start-up. Scoring
+needs only the vectoriser's vocabulary and idf, the logistic regression's
+coefficients and the calibrators' ``a``/``b``. Training saves them next to
+``model.skops`` as ``linear.npz`` (loaded with ``allow_pickle=False``) and
+``vocabulary.json``; both are hash-checked like every model file, and a test
+compares their probabilities with the pipeline's own on the corpus.
+
+The vectoriser itself is scikit-learn's ``TfidfVectorizer`` with a fixed
+vocabulary and idf, so the character n-grams are cut exactly as in training.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from claimcheck.classifier.artifacts import ModelArtifactError
+
+ARRAYS_FILE = "linear.npz"
+VOCABULARY_FILE = "vocabulary.json"
+FILES = (ARRAYS_FILE, VOCABULARY_FILE)
+_VECTORIZER_PARAMS = ("analyzer", "ngram_range", "lowercase", "sublinear_tf", "norm", "use_idf", "min_df", "max_df")
+
+
+@dataclass
+class LinearModel:
+    """Everything the calibrated TF-IDF + logistic-regression pipeline needs to score texts."""
+
+    terms: list[str]  # the vocabulary, in feature-column order
+    idf: np.ndarray  # (n_features,)
+    coef: np.ndarray  # (n_classes, n_features)
+    intercept: np.ndarray  # (n_classes,)
+    calib_a: np.ndarray  # (n_classes,) sigmoid calibration: P_k ∝ expit(-(a_k * s_k + b_k))
+    calib_b: np.ndarray
+    classes: list[str]
+    params: dict[str, Any]  # the vectoriser's parameters that shape the features
+    _vectorizer: Any = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_pipeline(cls, pipeline: Any) -> LinearModel:
+        """Extract the arrays from a fitted Pipeline(tfidf, CalibratedClassifierCV(LR, sigmoid, ensemble=False))."""
+        vec = pipeline.named_steps["tfidf"]
+        clf = pipeline.named_steps["clf"]
+        try:
+            (cc,) = clf.calibrated_classifiers_
+            lr = cc.estimator
+            a = np.array([c.a_ for c in cc.calibrators], dtype=np.float64)
+            b = np.array([c.b_ for c in cc.calibrators], dtype=np.float64)
+        except (AttributeError, ValueError):
+            raise ModelArtifactError("the pipeline is not one calibrated linear model (ensemble=False)") from None
+        if len(a) != len(lr.classes_) or len(a) < 3:
+            raise ModelArtifactError("the calibration does not have one sigmoid per class")
+        order = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
+        params = {k: v for k, v in vec.get_params().items() if k in _VECTORIZER_PARAMS}
+        params["ngram_range"] = list(params["ngram_range"])
+        return cls(
+            terms=[t for t, _ in order],
+            idf=np.asarray(vec.idf_, dtype=np.float64),
+            coef=np.asarray(lr.coef_, dtype=np.float64),
+            intercept=np.asarray(lr.intercept_, dtype=np.float64),
+            calib_a=a,
+            calib_b=b,
+            classes=[str(c) for c in lr.classes_],
+            params=params,
+        )
+
+    # ------------------------------------------------------------------ files
+    def save(self, directory: Path) -> list[Path]:
+        arrays = directory / ARRAYS_FILE
+        np.savez_compressed(
+            arrays,
+            idf=self.idf,
+            coef=self.coef,
+            intercept=self.intercept,
+            calib_a=self.calib_a,
+            calib_b=self.calib_b,
+        )
+        vocab = directory / VOCABULARY_FILE
+        vocab.write_text(
+            json.dumps({"classes": self.classes, "params": self.params, "terms": self.terms}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        return [arrays, vocab]
+
+    @classmethod
+    def load(cls, directory: Path) -> LinearModel:
+        try:
+            with np.load(directory / ARRAYS_FILE, allow_pickle=False) as z:
+                arrays = {k: z[k] for k in ("idf", "coef", "intercept", "calib_a", "calib_b")}
+            meta = json.loads((directory / VOCABULARY_FILE).read_text(encoding="utf-8"))
+            model = cls(
+                terms=list(meta["terms"]),
+                classes=list(meta["classes"]),
+                params=dict(meta["params"]),
+                **arrays,
+            )
+        except (OSError, KeyError, ValueError, TypeError) as exc:
+            raise ModelArtifactError(f"{directory}: cannot read the linear model ({exc.__class__.__name__})") from None
+        n_classes, n_features = model.coef.shape
+        if (
+            len(model.terms) != n_features
+            or model.idf.shape != (n_features,)
+            or any(x.shape != (n_classes,) for x in (model.intercept, model.calib_a, model.calib_b))
+            or len(model.classes) != n_classes
+        ):
+            raise ModelArtifactError(f"{directory}: the linear model's arrays do not fit together")
+        return model
+
+    # ------------------------------------------------------------------ scoring
+    @property
+    def vectorizer(self) -> Any:
+        if self._vectorizer is None:
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            p = self.params
+            vec = TfidfVectorizer(
+                analyzer=p["analyzer"],
+                ngram_range=tuple(p["ngram_range"]),
+                lowercase=p["lowercase"],
+                sublinear_tf=p["sublinear_tf"],
+                norm=p["norm"],
+                use_idf=p["use_idf"],
+                dtype=np.float32,
+                vocabulary={t: i for i, t in enumerate(self.terms)},
+            )
+            vec._validate_vocabulary()  # sets vocabulary_ from the fixed vocabulary
+            vec.idf_ = self.idf
+            self._vectorizer = vec
+        return self._vectorizer
+
+    def transform(self, texts: list[str]) -> Any:
+        """TF-IDF rows (CSR) of compact-view texts."""
+        import sklearn
+
+        # The inputs are our own strings: skip scikit-learn's per-call validation.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            return self.vectorizer.transform(texts).tocsr()
+
+    def proba(self, x: Any) -> np.ndarray:
+        """Calibrated probabilities (rows sum to 1) in ``self.classes`` order."""
+        scores = np.asarray(x @ self.coef.T) + self.intercept
+        p = 1.0 / (1.0 + np.exp(self.calib_a * scores + self.calib_b))
+        total = p.sum(axis=1, keepdims=True)
+        return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total != 0)
