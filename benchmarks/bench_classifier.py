@@ -25,8 +25,8 @@ from pathlib import Path  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from claimcheck.corpus import load_corpus  # noqa: E402
 from claimcheck.engine import Engine  # noqa: E402
-from claimcheck.training.corpus import load_corpus  # noqa: E402
 
 
 def best(fn, repeat: int) -> float:
