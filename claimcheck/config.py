@@ -16,7 +16,13 @@ class Settings(BaseSettings):
     lexicon_dir: Path = DEFAULT_LEXICON_DIR
     # attribute, synonym, unit and claim-phrase tables of the spec cross-check
     spec_tables_dir: Path = DEFAULT_LEXICON_DIR / "specs"
-    detectors: list[str] = Field(default_factory=lambda: ["lexicon", "exaggeration", "spec_check"])
+    detectors: list[str] = Field(
+        default_factory=lambda: ["lexicon", "patterns", "efficacy_scope", "exaggeration", "spec_check"]
+    )
+    # what each product type (and a product's record) may claim
+    scope_file: Path = DEFAULT_LEXICON_DIR / "efficacy" / "scope.yaml"
+    # pattern rules and their token classes (spaCy Matcher over jieba tokens)
+    patterns_dir: Path = DEFAULT_LEXICON_DIR / "patterns"
     # The product store: a SQLite file by default; any SQLAlchemy URL (PostgreSQL
     # for several users: postgresql+psycopg://user:pass@host/db).
     database_url: str = "sqlite:///claimcheck.db"
@@ -26,6 +32,8 @@ class Settings(BaseSettings):
     # the uncertain band (needs the [transformers] extra).
     model_dir: Path = MODELS_DIR / "exaggeration-sklearn"
     transformer_dir: Path | None = None
+    # The claim gate in front of the classifier (None: every unit reaches the classifier).
+    gate_dir: Path | None = MODELS_DIR / "claim-gate"
     # Scripts are a few KB; a transcript of a long broadcast a few MB. Anything
     # larger is almost certainly the wrong file and would tie up a worker.
     max_input_bytes: int = Field(default=10 * 1024 * 1024, gt=0)

@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_right
 from dataclasses import dataclass, field, replace
+from typing import Literal
+
+#: how the text was made: a written script, or recognised speech (a transcript, a live stream)
+Medium = Literal["script", "speech"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,8 @@ class DocContext:
     sku: str | None = None
     broadcast_date: dt.date | None = None
     sections: tuple[Section, ...] = ()
+    # detectors calibrated on real speech apply their speech thresholds to transcripts only
+    medium: Medium = "script"
     _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

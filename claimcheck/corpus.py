@@ -176,3 +176,53 @@ def add_to_splits(df_all: pd.DataFrame, path: Path, seed: int = 20261128) -> int
     out = pd.concat([existing, pd.DataFrame({"id": new["id"], "split": assigned})]).sort_values("id")
     out.to_csv(path, index=False)
     return len(new)
+
+
+def near_duplicates(df: pd.DataFrame, threshold: float = 0.8, num_perm: int = 128) -> list[tuple[int, int, float]]:
+    """Pairs (kept row, duplicate row, estimated Jaccard) of units whose character 3-grams overlap ≥ threshold.
+
+    MinHash with LSH (datasketch) over the compact form, so the cost is near linear in the corpus
+    size; each candidate pair is confirmed with the exact Jaccard. Rows are visited in order, so
+    the earlier unit (an older file, an earlier line) is the one kept.
+    """
+    from datasketch import MinHash, MinHashLSH
+
+    def shingles(text: str) -> set[str]:
+        return {text[i : i + 3] for i in range(max(1, len(text) - 2))}
+
+    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    sets: dict[int, set[str]] = {}
+    out: list[tuple[int, int, float]] = []
+    for i, text in enumerate(df["compact"]):
+        sh = shingles(text)
+        m = MinHash(num_perm=num_perm, seed=1)
+        m.update_batch([s.encode("utf-8") for s in sh])
+        best: tuple[int, float] | None = None
+        for j in lsh.query(m):
+            jac = len(sh & sets[j]) / len(sh | sets[j])
+            if jac >= threshold and (best is None or jac > best[1]):
+                best = (j, jac)
+        if best is not None:
+            out.append((best[0], i, round(best[1], 3)))
+            continue
+        sets[i] = sh
+        lsh.insert(i, m)
+    return out
+
+
+def remove_lines(root: Path, lines: list[tuple[str, int]]) -> int:
+    """Delete the given (file name, line number) units from the corpus files; returns how many."""
+    by_file: dict[str, set[int]] = {}
+    for name, lineno in lines:
+        by_file.setdefault(name, set()).add(lineno)
+    removed = 0
+    for name, numbers in by_file.items():
+        path = root / name
+        kept = []
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(keepends=True), 1):
+            if lineno in numbers:
+                removed += 1
+            else:
+                kept.append(line)
+        path.write_text("".join(kept), encoding="utf-8")
+    return removed

@@ -57,8 +57,10 @@ class Engine:
             max_chars=settings.unit_max_chars,
             break_markers=tuple(ctx.unit_break_markers),
         )
+        # detectors that match on tokens say which words the segmenter must keep whole
+        extra_words = [w for d in detectors for w in (getattr(d, "user_words", None) or list)()]
         pipeline = TextPipeline(
-            user_words=[*ctx.segmenter_words, *matcher.user_words()],
+            user_words=[*ctx.segmenter_words, *matcher.user_words(), *extra_words],
             unit_config=unit_cfg,
             protect=matcher.raw_spans,
         )

@@ -22,6 +22,8 @@ class Category(StrEnum):
     DISPARAGEMENT = "disparagement"
     OFF_PLATFORM_TRADE = "off_platform_trade"
     SPEC_MISMATCH = "spec_mismatch"
+    # a violation the classifier sees without enough evidence for any one category
+    UNCLASSIFIED = "unclassified"
 
 
 # What the spec cross-check can say about a factual claim.

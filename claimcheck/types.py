@@ -64,6 +64,8 @@ class Finding:
     merged_rule_ids: list[str] | None = None
     # Every detector that agrees on this finding, when more than one does.
     sources: list[str] | None = None
+    # For an ``unclassified`` finding: the likely categories, most likely first (not asserted).
+    category_hints: list[str] | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:

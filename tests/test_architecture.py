@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "claimcheck"
@@ -98,16 +100,24 @@ def test_modules_stay_small() -> None:
     assert too_long == {}
 
 
-def test_screening_imports_no_heavy_optional_library(tmp_path: Path) -> None:
-    """The default screen path never imports spaCy, torch, transformers or skops."""
-    script = tmp_path / "s.txt"
-    script.write_text("家人们这是全网最低价\n今天下单明天发货\n", encoding="utf-8")
+@pytest.mark.parametrize(
+    ("script", "spacy"),
+    [
+        ("家人们这是全网最低价\n今天下单明天发货\n", False),  # no pattern anchor: not even spaCy
+        ("只要坚持吃三个月一定有效果\n长期吃也没有任何副作用\n", True),  # pattern rules: spaCy, never torch
+    ],
+)
+def test_screening_imports_no_heavy_optional_library(tmp_path: Path, script: str, spacy: bool) -> None:
+    """The default screen path never imports torch, transformers or skops; spaCy only for pattern rules."""
+    path = tmp_path / "s.txt"
+    path.write_text(script, encoding="utf-8")
+    script = path  # type: ignore[assignment]
     code = (
         "import json, sys\n"
         "from claimcheck.cli import app\n"
         f"try:\n    app(['screen', {str(script)!r}, '--no-record', '--format', 'json'])\n"
         "except SystemExit:\n    pass\n"
-        "heavy = {'spacy', 'thinc', 'torch', 'transformers', 'skops'}\n"
+        "heavy = {'spacy', 'torch', 'transformers', 'skops'}\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & heavy)\n"
         "print(json.dumps(heavy), file=sys.stderr)\n"
     )
@@ -115,4 +125,4 @@ def test_screening_imports_no_heavy_optional_library(tmp_path: Path) -> None:
     import os
 
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, **env})
-    assert json.loads(proc.stderr.strip().splitlines()[-1]) == []
+    assert json.loads(proc.stderr.strip().splitlines()[-1]) == (["spacy"] if spacy else [])

@@ -165,3 +165,27 @@ def test_unwritable_cache_dir_still_compiles(tmp_path: Path, mini_lexicon) -> No
     blocker = tmp_path / "file"
     blocker.write_text("not a directory", encoding="utf-8")
     assert load_table(mini_lexicon, blocker / "cache") == compile_table(mini_lexicon)
+
+
+@pytest.mark.parametrize(
+    ("disguised", "rule_id"),
+    [
+        ("用了可以去什么斑", "efficacy.freckle"),  # an infix inside a term
+        ("还能抗猛衰哦", None),  # 抗衰 may not be in the mini lexicon; checked with the bundled one below
+    ],
+)
+def test_morph_variants_in_the_bundled_lexicon(lexicon_engine, disguised: str, rule_id: str | None) -> None:
+    found = {f.rule_id for f in lexicon_engine.screen(disguised).findings}
+    if rule_id is not None:
+        assert rule_id in found
+    else:
+        assert found  # some efficacy entry catches the disguised 抗衰
+
+
+def test_morph_variants_are_general() -> None:
+    from claimcheck.detectors.lexicon_table import morph_variants
+
+    assert {"去什么斑", "去某斑", "去猛斑", "小去小斑"} <= set(morph_variants("去斑"))
+    assert "临某认证" in morph_variants("临床认证")  # one masked character in a longer term
+    assert "某斑" not in morph_variants("去斑")  # two-character masks are too ambiguous
+    assert morph_variants("zui好") == []

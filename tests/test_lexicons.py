@@ -33,7 +33,7 @@ def test_expand_pattern_rejects_regex_and_explosions(bad: str) -> None:
 def test_bundled_lexicon_is_large_valid_and_covers_the_taxonomy() -> None:
     lex = load_lexicon()
     assert len(lex.entries) >= 600
-    assert {e.category for e in lex.entries} == set(Category)
+    assert {e.category for e in lex.entries} == set(Category) - {Category.UNCLASSIFIED}
     assert all(e.legal_basis.startswith("《") for e in lex.entries)
     assert len({e.id for e in lex.entries}) == len(lex.entries)
     assert lex.version_tag.startswith("claimcheck-zh@")

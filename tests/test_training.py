@@ -256,3 +256,22 @@ def test_bundled_model_arrays_match_its_pipeline() -> None:
     texts = list(load_corpus()["compact"])
     cols = [CLASSIFIER_LABELS.index(c) for c in pipeline.classes_]
     assert np.allclose(clf.predict_proba(texts)[:, cols], pipeline.predict_proba(texts), atol=1e-6)
+
+
+def test_near_duplicates_keep_the_earlier_unit() -> None:
+    import pandas as pd
+
+    from claimcheck.corpus import near_duplicates
+
+    df = pd.DataFrame(
+        {
+            "compact": [
+                "今天直播间到手价九十九元包邮送运费险",
+                "今天直播间到手价九十八元包邮送运费险",
+                "完全不同的一句话说说而已",
+            ]
+        }
+    )
+    pairs = near_duplicates(df, 0.5)
+    assert [(a, b) for a, b, _ in pairs] == [(0, 1)]
+    assert near_duplicates(df, 0.95) == []

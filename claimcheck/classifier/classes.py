@@ -8,7 +8,10 @@ from claimcheck.taxonomy import Category
 
 OK = "ok"
 # spec_mismatch needs the product record, so the text classifier never predicts it.
-CLASSIFIER_LABELS: tuple[str, ...] = (OK, *(c.value for c in Category if c is not Category.SPEC_MISMATCH))
+CLASSIFIER_LABELS: tuple[str, ...] = (
+    OK,
+    *(c.value for c in Category if c not in (Category.SPEC_MISMATCH, Category.UNCLASSIFIED)),
+)
 
 
 def violation_score(proba: np.ndarray, labels: tuple[str, ...] = CLASSIFIER_LABELS) -> np.ndarray:

@@ -36,9 +36,9 @@ class LinearModel:
 
     terms: list[str]  # the vocabulary, in feature-column order
     idf: np.ndarray  # (n_features,)
-    coef: np.ndarray  # (n_classes, n_features)
-    intercept: np.ndarray  # (n_classes,)
-    calib_a: np.ndarray  # (n_classes,) sigmoid calibration: P_k ∝ expit(-(a_k * s_k + b_k))
+    coef: np.ndarray  # (n_classes, n_features), or (1, n_features) for two classes
+    intercept: np.ndarray  # (n_classes,) or (1,)
+    calib_a: np.ndarray  # sigmoid calibration: P_k ∝ expit(-(a_k * s_k + b_k)); two classes: P_1 = expit(-(a s + b))
     calib_b: np.ndarray
     classes: list[str]
     params: dict[str, Any]  # the vectoriser's parameters that shape the features
@@ -56,8 +56,9 @@ class LinearModel:
             b = np.array([c.b_ for c in cc.calibrators], dtype=np.float64)
         except (AttributeError, ValueError):
             raise ModelArtifactError("the pipeline is not one calibrated linear model (ensemble=False)") from None
-        if len(a) != len(lr.classes_) or len(a) < 3:
-            raise ModelArtifactError("the calibration does not have one sigmoid per class")
+        n_classes = len(lr.classes_)
+        if not (len(a) == n_classes >= 3 or (n_classes == 2 and len(a) == 1)):
+            raise ModelArtifactError("the calibration does not have one sigmoid per class (or one for two classes)")
         order = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
         params = {k: v for k, v in vec.get_params().items() if k in _VECTORIZER_PARAMS}
         params["ngram_range"] = list(params["ngram_range"])
@@ -104,12 +105,12 @@ class LinearModel:
             )
         except (OSError, KeyError, ValueError, TypeError) as exc:
             raise ModelArtifactError(f"{directory}: cannot read the linear model ({exc.__class__.__name__})") from None
-        n_classes, n_features = model.coef.shape
+        n_rows, n_features = model.coef.shape
         if (
             len(model.terms) != n_features
             or model.idf.shape != (n_features,)
-            or any(x.shape != (n_classes,) for x in (model.intercept, model.calib_a, model.calib_b))
-            or len(model.classes) != n_classes
+            or any(x.shape != (n_rows,) for x in (model.intercept, model.calib_a, model.calib_b))
+            or len(model.classes) != (2 if n_rows == 1 else n_rows)
         ):
             raise ModelArtifactError(f"{directory}: the linear model's arrays do not fit together")
         return model
@@ -148,5 +149,7 @@ class LinearModel:
         """Calibrated probabilities (rows sum to 1) in ``self.classes`` order."""
         scores = np.asarray(x @ self.coef.T) + self.intercept
         p = 1.0 / (1.0 + np.exp(self.calib_a * scores + self.calib_b))
+        if self.coef.shape[0] == 1:  # two classes: one score and one sigmoid for the second class
+            return np.hstack([1.0 - p, p])
         total = p.sum(axis=1, keepdims=True)
         return np.divide(p, total, out=np.full_like(p, 1 / p.shape[1]), where=total != 0)

@@ -98,7 +98,8 @@ class SklearnClassifier:
             if label not in classes:
                 out.append([])
                 continue
-            row = coef[classes.index(label)]
+            k = classes.index(label)
+            row = coef[k] if coef.shape[0] > 1 else (coef[0] if k == 1 else -coef[0])
             lo, hi = x.indptr[i], x.indptr[i + 1]
             idx = x.indices[lo:hi]
             contrib = x.data[lo:hi] * row[idx]

@@ -18,6 +18,7 @@ CorpusOption = Annotated[Path | None, typer.Option("--corpus", help="Corpus fold
 class ModelKind(StrEnum):
     sklearn = "sklearn"
     transformers = "transformers"
+    gate = "gate"
 
 
 @corpus_app.command("stats")
@@ -55,9 +56,43 @@ def corpus_split(
         typer.echo(f"wrote {path} ({len(df)} units)")
 
 
+@corpus_app.command("dedupe")
+def corpus_dedupe(
+    corpus_dir: CorpusOption = None,
+    threshold: Annotated[float, typer.Option("--threshold", min=0.3, max=1.0, help="Jaccard of 3-gram sets.")] = 0.7,
+    write: Annotated[bool, typer.Option("--write", help="Remove the near-duplicates from their files.")] = False,
+) -> None:
+    """Find near-duplicate units (MinHash); with --write, remove those that have no split yet.
+
+    Units that already have a split are never removed (that would change the test set); a new
+    unit that nearly repeats an older one, or another new one, is.
+    """
+    import pandas as pd
+
+    from claimcheck.corpus import DEFAULT_CORPUS_DIR, load_units, near_duplicates, remove_lines
+
+    root = corpus_dir or DEFAULT_CORPUS_DIR
+    df = load_units(root)
+    split_path = root / "splits.csv"
+    assigned = set(pd.read_csv(split_path, dtype=str)["id"]) if split_path.is_file() else set()
+    df["assigned"] = df["id"].isin(assigned)
+    df = df.sort_values(["assigned", "source", "line"], ascending=[False, True, True]).reset_index(drop=True)
+    pairs = near_duplicates(df, threshold)
+    removable = [(a, b, j) for a, b, j in pairs if not df.loc[b, "assigned"]]
+    for a, b, j in pairs:
+        keep, drop = df.loc[a], df.loc[b]
+        mark = "" if (a, b, j) in removable else "  (both already split: kept)"
+        typer.echo(f"{j:.2f}  {keep['source']}:{keep['line']}  ~  {drop['source']}:{drop['line']}{mark}")
+    if write and removable:
+        n = remove_lines(root, [(str(df.loc[b, "source"]), int(str(df.loc[b, "line"]))) for _, b, _ in removable])
+        typer.echo(f"removed {n} near-duplicate unit(s)")
+    else:
+        typer.echo(f"{len(removable)} removable near-duplicate(s) at Jaccard >= {threshold}")
+
+
 def train(
     model: Annotated[
-        ModelKind, typer.Option("--model", help="sklearn (fast) or transformers (slow).")
+        ModelKind, typer.Option("--model", help="sklearn (fast), transformers (slow) or gate (the claim gate).")
     ] = ModelKind.sklearn,
     out: Annotated[
         Path | None, typer.Option("--out", help="Output model folder (default: models/exaggeration-*).")
@@ -71,12 +106,30 @@ def train(
     """Train a classifier on the corpus train split; thresholds are chosen on dev."""
     from claimcheck.training.train import DEFAULT_SKLEARN_DIR, DEFAULT_TRANSFORMER_DIR, train_sklearn, train_transformer
 
+    if model is not ModelKind.transformers and init is not None:
+        raise InputError("--init is for --model transformers")
     if model is ModelKind.sklearn:
-        if init is not None:
-            raise InputError("--init is for --model transformers")
         train_sklearn(corpus_dir, out or DEFAULT_SKLEARN_DIR, log=typer.echo)
+    elif model is ModelKind.gate:
+        from claimcheck.training.gate_train import DEFAULT_GATE_DIR, train_gate
+
+        train_gate(corpus_dir, out or DEFAULT_GATE_DIR, log=typer.echo)
     else:
         train_transformer(corpus_dir, out or DEFAULT_TRANSFORMER_DIR, init=init, epochs=epochs, log=typer.echo)
+
+
+def calibrate() -> None:
+    """Measure the classifier's per-category precision on the real-speech dev set; write policy.json.
+
+    Needs ../shared/eval (or CLAIMCHECK_EVAL_DIR). The policy decides where the classifier alone
+    may name a category (precision >= 0.8) and where it may block (>= 0.95).
+    """
+    from claimcheck.evaluation import real_speech
+    from claimcheck.evaluation.calibrate import calibrate as run_calibration
+
+    if not real_speech.TRANSCRIPTS.is_file():
+        raise InputError(f"the real-speech transcripts are not at {real_speech.TRANSCRIPTS} (set CLAIMCHECK_EVAL_DIR)")
+    run_calibration(settings(), log=typer.echo)
 
 
 def evaluate(

@@ -40,6 +40,8 @@ class Detector(Protocol):
     precise: bool
     #: a negation or a quoted rule nearby changes what its hits mean (they are lowered, not dismissed)
     context_sensitive: bool
+    #: categories this detector decides with evidence (its verdict supersedes term hits of them)
+    decides: frozenset[str]
 
     @property
     def version(self) -> str: ...
@@ -54,10 +56,16 @@ class Traits:
     granularity: Granularity
     precise: bool
     context_sensitive: bool
+    decides: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, detector: Detector) -> Traits:
-        return cls(detector.granularity, detector.precise, detector.context_sensitive)
+        return cls(
+            detector.granularity,
+            detector.precise,
+            detector.context_sensitive,
+            frozenset(getattr(detector, "decides", frozenset())),
+        )
 
 
 @dataclass

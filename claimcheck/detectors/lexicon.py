@@ -168,6 +168,7 @@ class LexiconDetector:
     granularity = Granularity.SPAN
     precise = True
     context_sensitive = True
+    decides: frozenset[str] = frozenset()
 
     def __init__(self, lexicon: Lexicon | None = None, matcher: LexiconMatcher | None = None) -> None:
         if matcher is None:

@@ -68,6 +68,31 @@ def pinyin_variants(term: str) -> list[str]:
     return sorted(v for v in out if len(v) >= 3)
 
 
+#: filler hosts insert inside a word to dodge review (去什么斑, 抗猛衰), and the character a
+#: dataset or a host uses to mask one (牙某): general patterns of disguised words, not a word list
+INFIXES = ("什么", "某", "猛")
+MASK = "某"
+
+
+def morph_variants(term: str) -> list[str]:
+    """Disguised spellings of a Chinese term: an infix inside it, one masked character (3+
+    characters only: two-character masks are too ambiguous), a reduplicated prefix (小关小注)."""
+    if not 2 <= len(term) <= 5 or not all(is_han(c) for c in term):
+        return []
+    out: set[str] = set()
+    for i in range(1, len(term)):
+        for infix in INFIXES:
+            out.add(term[:i] + infix + term[i:])
+    if len(term) >= 3:
+        for i in range(len(term)):
+            out.add(term[:i] + MASK + term[i + 1 :])
+    if len(term) == 2:
+        for prefix in ("小", "猛"):
+            out.add(f"{prefix}{term[0]}{prefix}{term[1]}")
+    out.discard(term)
+    return sorted(out)
+
+
 @dataclass(frozen=True)
 class LexiconTable:
     keys: dict[str, list[Payload]]  # automaton key -> what a match of it means
@@ -91,6 +116,8 @@ def compile_table(lexicon: Lexicon) -> LexiconTable:
             key = compact(form)
             add(key, (TERM, idx, EXACT))
             terms.setdefault(key, idx)
+            for v in morph_variants(key):
+                add(v, (TERM, idx, VARIANT))
             want_pinyin = e.pinyin if e.pinyin is not None else e.category in PINYIN_AUTO
             if want_pinyin:
                 for v in pinyin_variants(key):

@@ -25,6 +25,7 @@ class SpecCheckDetector:
     granularity = Granularity.SPAN
     precise = True
     context_sensitive = False
+    decides = frozenset({Category.SPEC_MISMATCH.value})  # the record's verdict supersedes term hits
 
     def __init__(self, catalogue: ProductCatalogue, tables: SpecTables, labels: Labels | None = None) -> None:
         self.catalogue = catalogue

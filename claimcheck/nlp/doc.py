@@ -39,6 +39,7 @@ class UnitScore:
     decision: float  # at or above: the detector flags the unit
     veto: float  # below: the detector is confident the unit is ordinary speech
     veto_block: bool  # whether that confidence may lower a blocking term hit too
+    gated: bool = False  # the claim gate kept the unit from the classifier: no score, no veto
 
 
 @dataclass

@@ -57,7 +57,9 @@ def audit(
 ) -> AuditOutcome:
     """Screen a transcript; findings carry broadcast times and the SKU on sale."""
     text, spans = transcript_document(transcript)
-    context = (context or DocContext()).with_(sections=tuple(run_sheet_sections(spans, transcript, run_sheet)))
+    context = (context or DocContext()).with_(
+        sections=tuple(run_sheet_sections(spans, transcript, run_sheet)), medium="speech"
+    )
     result = engine.screen(text, context)
     bounds = spans.bounds()
     timed = []

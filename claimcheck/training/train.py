@@ -96,7 +96,7 @@ def choose_veto(y: np.ndarray, scores: np.ndarray, lex_rank: np.ndarray, th: Thr
     return th.model_copy(update={"veto": best[0], "veto_block": best[2]})
 
 
-def _libraries(names: tuple[str, ...]) -> dict[str, str]:
+def library_versions(names: tuple[str, ...]) -> dict[str, str]:
     out = {"python": platform.python_version()}
     for n in names:
         with contextlib.suppress(importlib_metadata.PackageNotFoundError):
@@ -190,7 +190,7 @@ def _finish(
         kind=kind,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         claimcheck_version=__version__,
-        libraries=_libraries(("numpy", "pandas", *libs)),
+        libraries=library_versions(("numpy", "pandas", *libs)),
         corpus_hash=corpus_hash(df),
         labels=list(CLASSIFIER_LABELS),
         thresholds=thresholds,

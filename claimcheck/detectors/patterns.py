@@ -1,0 +1,212 @@
+"""Pattern rules: spaCy's Matcher over jieba tokens, for claims a word list cannot hold.
+
+Conditional guarantees (只要坚持…一定), safety guarantees (不会依赖), ageing signs said to
+vanish (皱纹…没了), physiology promises (血管…干净), multipliers and rates without a
+source, endorsements by doctors or celebrities, disparagement of other products. The
+rules and their token classes are data (:mod:`claimcheck.rules`).
+
+Cost is paid only where a rule can match: every pattern has anchor words, one
+Aho-Corasick pass over the light view finds the sentences that contain any, and only
+those are segmented and matched. spaCy itself is imported on the first such sentence.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from bisect import bisect_right
+from typing import TYPE_CHECKING, Any
+
+import ahocorasick
+
+from claimcheck.detectors.base import DetectorResources, Granularity, register_detector
+from claimcheck.nlp.doc import ClaimDoc
+from claimcheck.nlp.units import SENTENCE_END
+from claimcheck.rules import MEASURES, NUMERALS, PatternRule, RuleSet, load_rules
+from claimcheck.types import Finding
+
+if TYPE_CHECKING:
+    from spacy.matcher import Matcher
+    from spacy.vocab import Vocab
+
+
+def import_matcher() -> tuple[Any, Any, Any]:
+    """spaCy's Matcher, Vocab and Doc, imported without letting thinc pull in torch.
+
+    thinc (under spaCy) tries ``import torch`` when it is first imported, only to offer torch
+    model wrappers; the Matcher uses none of them. When neither torch nor thinc is loaded yet
+    (and ``CLAIMCHECK_SPACY_TORCH`` is not set), torch is hidden during that one import, which
+    keeps a screening from paying seconds and hundreds of MB for a library it never calls. A
+    process that wants spaCy's torch models imports thinc or torch before claimcheck, or sets
+    ``CLAIMCHECK_SPACY_TORCH=1``.
+    """
+    hide = "torch" not in sys.modules and "thinc" not in sys.modules and not os.environ.get("CLAIMCHECK_SPACY_TORCH")
+    if hide:
+        sys.modules["torch"] = None  # type: ignore[assignment]  # makes `import torch` raise ImportError
+    try:
+        from spacy.matcher import Matcher
+        from spacy.tokens import Doc
+        from spacy.vocab import Vocab
+    finally:
+        if hide and sys.modules.get("torch", 0) is None:
+            del sys.modules["torch"]
+    return Matcher, Vocab, Doc
+
+
+def split_numbers(words: list[str]) -> list[str]:
+    """Split numbers from the measure word jieba glued them to: 三天 → 三 天, 顶七瓶 → 顶 七 瓶.
+
+    Only a numeral run followed by a measure word is split, so 一定, 一样, 一起 stay whole;
+    百分之九十 and plain numbers stay one token.
+    """
+    out: list[str] = []
+    for w in words:
+        if w.startswith("百分之") or not any(c in NUMERALS for c in w):
+            out.append(w)
+            continue
+        i, n, piece = 0, len(w), ""
+        while i < n:
+            if w[i] in NUMERALS:
+                j = i
+                while j < n and w[j] in NUMERALS:
+                    j += 1
+                if j < n and w[j] in MEASURES:
+                    if piece:
+                        out.append(piece)
+                        piece = ""
+                    out.append(w[i:j])
+                    piece = ""
+                    i = j
+                    continue
+                piece += w[i:j]
+                i = j
+                continue
+            piece += w[i]
+            i += 1
+        if piece:
+            out.append(piece)
+    return out
+
+
+class PatternDetector:
+    name = "patterns"
+    granularity = Granularity.SPAN
+    precise = True
+    context_sensitive = True
+    decides: frozenset[str] = frozenset()
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self._by_id: dict[str, PatternRule] = {r.id: r for r in rules.rules}
+        # every word of every required token spec -> the (pattern, spec) pairs it satisfies
+        self._needs: list[int] = []  # per pattern: how many required specs it has
+        table: dict[str, list[tuple[int, int]]] = {}
+        for compiled in rules.compiled.values():
+            for p in compiled:
+                pi = len(self._needs)
+                self._needs.append(len(p.required))
+                for si, words in enumerate(p.required):
+                    for word in words:
+                        table.setdefault(word, []).append((pi, si))
+        automaton = ahocorasick.Automaton()
+        for word, pairs in table.items():
+            automaton.add_word(word, tuple(pairs))
+        automaton.make_automaton()
+        self._anchors = automaton
+        self._matcher: tuple[Vocab, Matcher] | None = None
+
+    @property
+    def version(self) -> str:
+        return self.rules.version_tag
+
+    def user_words(self) -> list[str]:
+        """Words the segmenter must keep whole for the patterns to see them as tokens."""
+        return self.rules.words()
+
+    def _spacy(self) -> tuple[Vocab, Matcher]:
+        if self._matcher is None:
+            Matcher, Vocab, _ = import_matcher()
+
+            vocab = Vocab()
+            matcher = Matcher(vocab)
+            for rule_id, compiled in self.rules.compiled.items():
+                matcher.add(rule_id, [p.spacy for p in compiled], greedy="LONGEST")
+            self._matcher = (vocab, matcher)
+        return self._matcher
+
+    def candidate_sentences(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each sentence of ``text`` in which some pattern finds every word it needs.
+
+        A necessary condition checked with one automaton pass, so only these sentences are
+        segmented and matched (most sentences of real speech are not).
+        """
+        if not text:
+            return []
+        bounds: list[int] = [i + 1 for i, ch in enumerate(text) if ch in SENTENCE_END]
+        seen: dict[int, dict[int, set[int]]] = {}
+        for end, pairs in self._anchors.iter(text):
+            k = bisect_right(bounds, end)  # the sentence holding this word
+            per = seen.setdefault(k, {})
+            for pi, si in pairs:
+                per.setdefault(pi, set()).add(si)
+        out = []
+        for k, per in sorted(seen.items()):
+            if any(len(specs) == self._needs[pi] for pi, specs in per.items()):
+                start = bounds[k - 1] if k > 0 else 0
+                out.append((start, bounds[k] if k < len(bounds) else len(text)))
+        return out
+
+    def analyze(self, doc: ClaimDoc) -> list[Finding]:
+        light = doc.norm.light
+        sentences = self.candidate_sentences(light.text)
+        if not sentences:
+            return []
+        vocab, matcher = self._spacy()
+        Doc = import_matcher()[2]
+        segmenter = doc.pipeline.segmenter
+        findings: list[Finding] = []
+        for s_start, s_end in sentences:
+            words = split_numbers(segmenter.segment(light.text[s_start:s_end]))
+            starts, pos = [], s_start
+            for w in words:
+                starts.append(pos)
+                pos += len(w)
+            sdoc = Doc(vocab, words=words, spaces=[False] * len(words))
+            for match_id, t_start, t_end in matcher(sdoc):
+                rule = self._by_id[vocab.strings[match_id]]
+                if not rule.active(doc.product_category):
+                    continue
+                l_start, l_end = starts[t_start], starts[t_end - 1] + len(words[t_end - 1])
+                o_start, o_end = light.to_original(l_start, l_end)
+                findings.append(self._finding(doc, rule, o_start, o_end))
+        return findings
+
+    def _finding(self, doc: ClaimDoc, rule: PatternRule, start: int, end: int) -> Finding:
+        return Finding(
+            start=start,
+            end=end,
+            text=doc.text[start:end],
+            detector=self.name,
+            category=rule.category,
+            rule_id=rule.id,
+            severity=rule.severity,
+            score=1.0,
+            legal_basis=rule.legal_basis,
+            suggestion=rule.suggestion,
+            explanation=f"{rule.explanation}（句式规则 {rule.id}）",
+            sku=doc.sku_at(start),
+        )
+
+
+def match_examples(detector: PatternDetector, segmenter: Any, text: str) -> set[str]:
+    """Rule ids matching ``text`` (for tests and the rule docs): segment, match, nothing else."""
+    vocab, matcher = detector._spacy()
+    Doc = import_matcher()[2]
+    words = split_numbers(segmenter.segment(text))
+    sdoc = Doc(vocab, words=words, spaces=[False] * len(words))
+    return {vocab.strings[m] for m, _, _ in matcher(sdoc)}
+
+
+@register_detector("patterns")
+def make_pattern_detector(resources: DetectorResources) -> PatternDetector:
+    return PatternDetector(load_rules(resources.settings.patterns_dir))
