@@ -47,6 +47,15 @@ def products_show(
     render_product(record, Console(highlight=False))
 
 
+@app.command("template")
+def products_template(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output workbook (.xlsx).")] = Path("products.xlsx"),
+) -> None:
+    """Write the Excel template for product records: sheets, columns, an example, drop-downs."""
+    path = product_service.write_template(services(), out)
+    typer.echo(f"wrote the product template to {path}")
+
+
 @app.command("export")
 def products_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .json, .xlsx or .csv.")] = Path(

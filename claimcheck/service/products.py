@@ -73,6 +73,19 @@ def list_products(services: Services) -> list[ProductRecord]:
     return store.all() if store.exists() else []
 
 
+def write_template(services: Services, path: str | Path) -> Path:
+    from claimcheck.store.template import write_template as write
+
+    p = Path(path)
+    if p.suffix.lower() != ".xlsx":
+        raise InputError(f"{p.name}: the template is an Excel workbook; use a .xlsx name")
+    categories = [pc.id for pc in _lexicon(services).product_categories]
+    try:
+        return write(p, categories)
+    except OSError as exc:
+        raise InputError(f"cannot write {p.name}: {exc.strerror or exc.__class__.__name__}") from None
+
+
 def export_products(services: Services, path: str | Path) -> tuple[int, Path]:
     records = list_products(services)
     try:

@@ -30,11 +30,14 @@ from claimcheck.store.schema import ProductRecord
 if TYPE_CHECKING:
     import pandas as pd
 
-SHEETS = ("products", "specs", "ingredients", "reports", "report_items", "certificates")
+#: sheets of instructions (the template's 说明) that the importer skips
+NOTE_SHEETS = frozenset({"说明", "填写说明", "readme", "instructions"})
+SHEETS = ("products", "specs", "ingredients", "nutrition", "reports", "report_items", "certificates")
 REQUIRED_COLUMNS = {
     "products": ("sku", "name", "category"),
     "specs": ("sku", "name", "value"),
     "ingredients": ("sku", "name"),
+    "nutrition": ("sku", "item", "value"),
     "reports": ("sku", "report_no", "laboratory", "issue_date"),
     "report_items": ("sku", "report_no", "item"),
     "certificates": ("sku", "type", "number", "issuer"),
@@ -116,6 +119,8 @@ def _frame_rows(df: pd.DataFrame, sheet: str, name: str) -> list[tuple[str, dict
     for i, row in enumerate(df.to_dict(orient="records")):
         where = f"{name}: sheet {sheet}, row {i + 2}"  # row 1 is the header
         clean = {str(k).strip(): _clean(v) for k, v in row.items()}
+        if all(v is None for v in clean.values()):
+            continue  # a blank (perhaps only formatted) row
         for col in REQUIRED_COLUMNS[sheet]:
             if clean.get(col) is None:
                 raise ImportError_(f"{where}: {col}: required value is empty")
@@ -139,6 +144,7 @@ def _assemble(sheets: dict[str, pd.DataFrame], name: str, resolve_category=None)
                 "contact": r.get("supplier_contact"),
             }
         rec["specs"], rec["ingredients"], rec["test_reports"], rec["certificates"] = [], [], [], []
+        rec["nutrition"] = []
         for col, v in r.items():  # CSV convenience columns
             if col.startswith("spec:") and v is not None:
                 label = col[5:]
@@ -162,6 +168,9 @@ def _assemble(sheets: dict[str, pd.DataFrame], name: str, resolve_category=None)
     if "ingredients" in sheets:
         for where, r in _frame_rows(sheets["ingredients"], "ingredients", name):
             owner(where, r["sku"])["ingredients"].append(r["name"])
+    if "nutrition" in sheets:
+        for where, r in _frame_rows(sheets["nutrition"], "nutrition", name):
+            owner(where, r["sku"])["nutrition"].append({k: r.get(k) for k in ("item", "value", "unit", "per", "nrv")})
     reports: dict[tuple[str, str], dict[str, Any]] = {}
     if "reports" in sheets:
         for where, r in _frame_rows(sheets["reports"], "reports", name):
@@ -179,7 +188,8 @@ def _assemble(sheets: dict[str, pd.DataFrame], name: str, resolve_category=None)
             if key not in reports:
                 raise ImportError_(f"{where}: report_no: {r['report_no']!r} is not in the reports sheet")
             reports[key]["items"].append(
-                {k: r.get(k) for k in ("item", "measured", "unit", "limit")} | {"result": r.get("result") or "pass"}
+                {k: r.get(k) for k in ("item", "measured", "unit", "limit", "detection_limit", "standard")}
+                | {"result": r.get("result") or "pass"}
             )
     if "certificates" in sheets:
         for where, r in _frame_rows(sheets["certificates"], "certificates", name):
@@ -198,7 +208,7 @@ def read_excel(path: Path, resolve_category=None) -> list[ProductRecord]:
         raise ImportError_(f"{path.name}: not a readable .xlsx workbook ({exc})") from None
     except Exception as exc:  # openpyxl raises zipfile/xml errors for damaged files
         raise ImportError_(f"{path.name}: not a readable .xlsx workbook ({type(exc).__name__})") from None
-    sheets = {str(k).strip().lower(): v for k, v in sheets.items()}
+    sheets = {str(k).strip().lower(): v for k, v in sheets.items() if str(k).strip().lower() not in NOTE_SHEETS}
     unknown = [k for k in sheets if k not in SHEETS]
     if unknown:
         raise ImportError_(f"{path.name}: unknown sheet {unknown[0]!r}; expected {', '.join(SHEETS)}")
@@ -254,6 +264,7 @@ def to_frames(records: list[ProductRecord]) -> dict[str, pd.DataFrame]:
         )
         rows["specs"] += [{"sku": r.sku, "name": s.name, "value": s.value, "unit": s.unit} for s in r.specs]
         rows["ingredients"] += [{"sku": r.sku, "name": n} for n in r.ingredients]
+        rows["nutrition"] += [{"sku": r.sku, **n.model_dump()} for n in r.nutrition]
         for rep in r.test_reports:
             rows["reports"].append({"sku": r.sku, **rep.model_dump(exclude={"items"}, mode="json")})
             rows["report_items"] += [{"sku": r.sku, "report_no": rep.report_no, **t.model_dump()} for t in rep.items]

@@ -49,6 +49,9 @@ class Product(Base):
     ingredients: Mapped[list[Ingredient]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="Ingredient.position"
     )
+    nutrition: Mapped[list[NutritionRow]] = relationship(
+        back_populates="product", cascade="all, delete-orphan", order_by="NutritionRow.position"
+    )
     test_reports: Mapped[list[TestReport]] = relationship(back_populates="product", cascade="all, delete-orphan")
     certificates: Mapped[list[Certificate]] = relationship(back_populates="product", cascade="all, delete-orphan")
 
@@ -76,6 +79,22 @@ class Ingredient(Base):
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     product: Mapped[Product] = relationship(back_populates="ingredients")
+
+
+class NutritionRow(Base):
+    """One row of the nutrition table: item, value and unit, per 100 g / 100 ml / serving, NRV%."""
+
+    __tablename__ = "nutrition_rows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    item: Mapped[str] = mapped_column(String(100))
+    value: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str | None] = mapped_column(String(32))
+    per: Mapped[str | None] = mapped_column(String(32))
+    nrv: Mapped[str | None] = mapped_column(String(32))
+    product: Mapped[Product] = relationship(back_populates="nutrition")
 
 
 class TestReport(Base):
@@ -107,6 +126,8 @@ class TestItem(Base):
     unit: Mapped[str | None] = mapped_column(String(32))
     limit: Mapped[str | None] = mapped_column(String(200))
     result: Mapped[str] = mapped_column(String(8))
+    detection_limit: Mapped[str | None] = mapped_column(String(100))
+    standard: Mapped[str | None] = mapped_column(String(200))
     report: Mapped[TestReport] = relationship(back_populates="items")
 
 

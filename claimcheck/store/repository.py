@@ -8,9 +8,19 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from claimcheck.store.models import Certificate, Ingredient, Product, SpecAttribute, Supplier, TestItem, TestReport
+from claimcheck.store.models import (
+    Certificate,
+    Ingredient,
+    NutritionRow,
+    Product,
+    SpecAttribute,
+    Supplier,
+    TestItem,
+    TestReport,
+)
 from claimcheck.store.schema import (
     CertificateIn,
+    NutritionIn,
     ProductRecord,
     SpecIn,
     SupplierIn,
@@ -70,6 +80,7 @@ class SpecStore:
             selectinload(Product.supplier),
             selectinload(Product.specs),
             selectinload(Product.ingredients),
+            selectinload(Product.nutrition),
             selectinload(Product.test_reports).selectinload(TestReport.items),
             selectinload(Product.certificates),
         )
@@ -103,6 +114,7 @@ class SpecStore:
             supplier=supplier,
             specs=specs,
             ingredients=[Ingredient(position=i, name=n) for i, n in enumerate(rec.ingredients)],
+            nutrition=[NutritionRow(position=i, **n.model_dump()) for i, n in enumerate(rec.nutrition)],
             test_reports=[
                 TestReport(
                     **r.model_dump(exclude={"items"}),
@@ -125,6 +137,7 @@ class SpecStore:
             else SupplierIn(name=p.supplier.name, credit_code=p.supplier.credit_code, contact=p.supplier.contact),
             specs=[SpecIn(name=a.name, value=a.raw_value, unit=a.unit) for a in p.specs],
             ingredients=[i.name for i in p.ingredients],
+            nutrition=[NutritionIn.model_validate(n, from_attributes=True) for n in p.nutrition],
             test_reports=[
                 TestReportIn.model_validate(r, from_attributes=True)
                 for r in sorted(p.test_reports, key=lambda r: (r.issue_date, r.report_no))

@@ -34,10 +34,32 @@ class SpecIn(_Model):
 
 class TestItemIn(_Model):
     item: str = Field(min_length=1)  # 检测项目, e.g. 甲醛含量, 蔗糖, 纤维含量
-    measured: str | None = None  # 检测结果, as printed
+    measured: str | None = None  # 检测结果, as printed ("2.1", "未检出", "<0.5")
     unit: str | None = None
     limit: str | None = None  # 标准要求
     result: Literal["pass", "fail", "n/a"] = "pass"  # 单项判定
+    detection_limit: str | None = None  # 检出限 (a 未检出 means below it)
+    standard: str | None = None  # 检测方法/标准, e.g. GB 5009.12
+
+    @field_validator("measured", "limit", "detection_limit", mode="before")
+    @classmethod
+    def _as_text(cls, v: object) -> object:
+        return str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+
+
+class NutritionIn(_Model):
+    """One row of the nutrition table (营养成分表)."""
+
+    item: str = Field(min_length=1)  # 能量, 蛋白质, 脂肪, 钙 …
+    value: str = Field(min_length=1)
+    unit: str | None = None
+    per: str | None = None  # 100g, 100ml, 每份 …
+    nrv: str | None = None  # NRV%
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _as_text(cls, v: object) -> object:
+        return str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
 
 
 class TestReportIn(_Model):
@@ -74,7 +96,8 @@ class ProductRecord(_Model):
     brand: str | None = None
     supplier: SupplierIn | None = None
     specs: list[SpecIn] = Field(default_factory=list)
-    ingredients: list[str] = Field(default_factory=list)  # in label order
+    ingredients: list[str] = Field(default_factory=list)  # in label order; shares in brackets as printed
+    nutrition: list[NutritionIn] = Field(default_factory=list)
     test_reports: list[TestReportIn] = Field(default_factory=list)
     certificates: list[CertificateIn] = Field(default_factory=list)
 
@@ -84,6 +107,21 @@ class ProductRecord(_Model):
         if any(ch.isspace() for ch in v):
             raise ValueError("SKU must not contain spaces")
         return v
+
+    @field_validator("ingredients", mode="before")
+    @classmethod
+    def _ingredient_objects(cls, v: object) -> object:
+        """An ingredient may be written {"name": "生牛乳", "percent": 95}: kept as printed, 生牛乳（95%）."""
+        if not isinstance(v, list):
+            return v
+        out = []
+        for item in v:
+            if isinstance(item, dict) and set(item) <= {"name", "percent"} and isinstance(item.get("name"), str):
+                pct = item.get("percent")
+                out.append(item["name"] + (f"（{pct}%）" if pct not in (None, "") else ""))
+            else:
+                out.append(item)
+        return out
 
     @field_validator("ingredients")
     @classmethod
