@@ -11,7 +11,7 @@ import numpy as np
 from claimcheck.classifier.classes import CLASSIFIER_LABELS
 from claimcheck.taxonomy import Category
 
-LABELS = (*CLASSIFIER_LABELS, Category.SPEC_MISMATCH.value)
+LABELS = (*CLASSIFIER_LABELS, Category.SPEC_MISMATCH.value, Category.UNCLASSIFIED.value)
 
 
 def binary_metrics(y_true: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:

@@ -61,7 +61,7 @@ class SpecNormalizer:
             parts: dict[str, float | None] = {}
             for m in _PCT.finditer(raw):
                 pct = float(m.group(1) or m.group(4))
-                name = (m.group(2) or m.group(3)).strip()
+                name = re.split(r"[（(]", (m.group(2) or m.group(3)))[0].strip()  # 100%棉（60S贡缎）
                 canon = self._canon_material(name)
                 if canon:
                     parts[canon] = parts.get(canon, 0.0) + pct  # type: ignore[operator]
@@ -94,6 +94,16 @@ def _spec(record: ProductRecord, normalizer: SpecNormalizer, attribute: str) -> 
     return None
 
 
+def _specs(record: ProductRecord, normalizer: SpecNormalizer, attribute: str) -> list[tuple[SpecIn, dict]]:
+    """Every spec of the record that is about ``attribute`` (a record may have 面料, 里料 and 填充物)."""
+    out = []
+    for sp in record.specs:
+        norm = normalizer(sp)
+        if norm and norm["attribute"] == attribute:
+            out.append((sp, norm))
+    return out
+
+
 def _spec_evidence(sp: SpecIn) -> dict[str, Any]:
     return {"attribute": sp.name, "value": sp.value + (f" {sp.unit}" if sp.unit else "")}
 
@@ -113,36 +123,46 @@ class ClaimChecker:
 
     # -- spec attributes -------------------------------------------------------
     def _check_composition(self, c: Claim, r: ProductRecord, on: dt.date) -> ClaimCheck:
-        found = _spec(r, self.normalize, "material")
-        if found is None:
+        """Compared with every material-like spec (面料, 里料, 填充物 …): a claim names one of them."""
+        found = _specs(r, self.normalize, "material")
+        if not found:
             return self._from_reports(c, r, on, ("纤维含量", "成分"), "材质")
-        sp, norm = found
-        comp: dict[str, float | None] = norm["composition"]
         mat, pct = c.value["material"], c.value["percent"]
         tol = self.t.attributes.attributes["material"].tolerance
-        have = comp.get(mat)
-        ev = _spec_evidence(sp)
-        if mat not in comp:
-            return ClaimCheck(c, "contradicted", ev, f"宣称“{c.surface}”，但产品资料的材质为“{sp.value}”，不含{mat}")
-        if have is None:
-            if pct >= 100 and len(comp) > 1:
-                return ClaimCheck(c, "contradicted", ev, f"宣称“{c.surface}”，但材质为“{sp.value}”（混纺）")
-            return ClaimCheck(c, "supported", ev, f"材质“{sp.value}”含{mat}（资料未注明比例）")
-        if abs(have - pct) <= tol or (pct < 100 and have >= pct):
-            failed = self._from_reports(c, r, on, ("纤维含量", "成分"), "材质")
-            if failed.verdict == "failed_evidence":  # the record says 100%, the lab measured less
-                return failed
-            return ClaimCheck(c, "supported", ev, f"材质资料{mat}占{have:g}%")
-        return ClaimCheck(c, "contradicted", ev, f"宣称“{c.surface}”（{mat}{pct:g}%），产品资料为“{sp.value}”")
+        holding = [(sp, norm["composition"][mat]) for sp, norm in found if mat in norm["composition"]]
+        if not holding:
+            sp = found[0][0]
+            values = "；".join(f"{x.name} {x.value}" for x, _ in found)
+            return ClaimCheck(
+                c, "contradicted", _spec_evidence(sp), f"宣称“{c.surface}”，但产品资料为“{values}”，不含{mat}"
+            )
+        for sp, have in holding:
+            ev = _spec_evidence(sp)
+            if have is None:
+                return ClaimCheck(c, "supported", ev, f"{sp.name}“{sp.value}”含{mat}（资料未注明比例）")
+            if abs(have - pct) <= tol or (pct < 100 and have >= pct):
+                failed = self._from_reports(c, r, on, ("纤维含量", "成分"), "材质")
+                if failed.verdict == "failed_evidence":  # the record says 100%, the lab measured less
+                    return failed
+                return ClaimCheck(c, "supported", ev, f"{sp.name}资料{mat}占{have:g}%")
+        sp, have = holding[0]
+        return ClaimCheck(
+            c,
+            "contradicted",
+            _spec_evidence(sp),
+            f"宣称“{c.surface}”（{mat}{pct:g}%），产品资料{sp.name}为“{sp.value}”",
+        )
 
     def _check_material(self, c: Claim, r: ProductRecord, on: dt.date) -> ClaimCheck:
-        found = _spec(r, self.normalize, "material")
-        if found is None:
+        found = _specs(r, self.normalize, "material")
+        if not found:
             return ClaimCheck(c, "unverifiable", {}, "产品资料未登记材质")
-        sp, norm = found
-        if c.value["material"] in norm["composition"]:
-            return ClaimCheck(c, "supported", _spec_evidence(sp), f"材质资料为“{sp.value}”")
-        return ClaimCheck(c, "contradicted", _spec_evidence(sp), f"提到“{c.surface}”，但产品资料的材质为“{sp.value}”")
+        for sp, norm in found:
+            if c.value["material"] in norm["composition"]:
+                return ClaimCheck(c, "supported", _spec_evidence(sp), f"{sp.name}资料为“{sp.value}”")
+        sp = found[0][0]
+        values = "；".join(f"{x.name} {x.value}" for x, _ in found)
+        return ClaimCheck(c, "contradicted", _spec_evidence(sp), f"提到“{c.surface}”，但产品资料为“{values}”")
 
     def _check_color(self, c: Claim, r: ProductRecord, on: dt.date) -> ClaimCheck:
         found = _spec(r, self.normalize, "color")
@@ -209,7 +229,7 @@ class ClaimChecker:
     def _check_certification(self, c: Claim, r: ProductRecord, on: dt.date) -> ClaimCheck:
         ctype = c.value["type"]
         label = self.t.claims.certifications[ctype].label
-        certs = [x for x in r.certificates if x.type == ctype]
+        certs = [x for x in r.certificates if self.certificate_kind(x.type) == ctype]
         if not certs:
             return ClaimCheck(
                 c, "unverifiable", {"certificate_type": ctype}, f"宣称“{c.surface}”，产品资料中没有{label}"
@@ -226,6 +246,23 @@ class ClaimChecker:
         return ClaimCheck(
             c, "expired_evidence", ev, f"{label} {best.number} 已于 {best.valid_until} 过期（播出日期 {on}）"
         )
+
+    def certificate_kind(self, type_text: str) -> str | None:
+        """A record's certificate type (an id, or the Chinese name people write) -> the table's id."""
+        t = type_text.strip().lower()
+        certs = self.t.claims.certifications
+        if t in certs:
+            return t
+        best = None
+        for key, c in certs.items():
+            for phrase in (c.label.lower(), *(p.lower() for p in c.phrases)):
+                if (
+                    phrase
+                    and (phrase in t or (len(t) >= 2 and t in phrase))
+                    and (best is None or len(phrase) > best[1])
+                ):
+                    best = (key, len(phrase))
+        return best[0] if best else None
 
     def _reports_for(self, r: ProductRecord, lab: str | None) -> list[TestReportIn]:
         reports = r.test_reports

@@ -27,6 +27,8 @@ ClaimKind = Literal[
     "free_from",
     "certification",
     "test",
+    "grade",
+    "attribute",
 ]
 _CN_NUM = "零〇一二两三四五六七八九十百千万点半"
 NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM}]+)"
