@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     transformer_dir: Path | None = None
     # The claim gate in front of the classifier (None: every unit reaches the classifier).
     gate_dir: Path | None = MODELS_DIR / "claim-gate"
+    factual_dir: Path | None = MODELS_DIR / "factual-claim"  # unverifiable claims in spec_check
     # Scripts are a few KB; a transcript of a long broadcast a few MB. Anything
     # larger is almost certainly the wrong file and would tie up a worker.
     max_input_bytes: int = Field(default=10 * 1024 * 1024, gt=0)

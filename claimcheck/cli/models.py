@@ -19,6 +19,7 @@ class ModelKind(StrEnum):
     sklearn = "sklearn"
     transformers = "transformers"
     gate = "gate"
+    factual = "factual"
 
 
 @corpus_app.command("stats")
@@ -92,7 +93,11 @@ def corpus_dedupe(
 
 def train(
     model: Annotated[
-        ModelKind, typer.Option("--model", help="sklearn (fast), transformers (slow) or gate (the claim gate).")
+        ModelKind,
+        typer.Option(
+            "--model",
+            help="sklearn (fast), transformers (slow), gate (the claim gate) or factual (factual-claim model).",
+        ),
     ] = ModelKind.sklearn,
     out: Annotated[
         Path | None, typer.Option("--out", help="Output model folder (default: models/exaggeration-*).")
@@ -114,6 +119,10 @@ def train(
         from claimcheck.training.gate_train import DEFAULT_GATE_DIR, train_gate
 
         train_gate(corpus_dir, out or DEFAULT_GATE_DIR, log=typer.echo)
+    elif model is ModelKind.factual:
+        from claimcheck.training.factual_train import DEFAULT_FACTUAL_DIR, train_factual
+
+        train_factual(corpus_dir, out or DEFAULT_FACTUAL_DIR, log=typer.echo)
     else:
         train_transformer(corpus_dir, out or DEFAULT_TRANSFORMER_DIR, init=init, epochs=epochs, log=typer.echo)
 
