@@ -21,6 +21,7 @@ from claimcheck.specs.extract import ClaimExtractor
 from claimcheck.specs.facts import RecordIndex, build_index, load_synonyms
 from claimcheck.specs.generic import GenericMatcher
 from claimcheck.specs.places import load_gazetteer
+from claimcheck.specs.population import PopulationMatcher, load_population_terms
 from claimcheck.specs.quantities import load_units
 from claimcheck.specs.tables import SpecTables, load_spec_tables
 from claimcheck.specs.values import ValueMatcher, load_value_terms
@@ -32,6 +33,7 @@ from claimcheck.types import Finding, Severity
 if TYPE_CHECKING:
     from claimcheck.classifier.factual import FactualModel
 
+_ZERO_PREFIX = re.compile(r"^(?:零|无|0|不含|不添加|没有|未添加)")
 _AMOUNT_KINDS = frozenset({"quantity", "shelf_life", "power"})
 
 
@@ -56,6 +58,7 @@ class SpecCheckDetector:
         self.checker = ClaimChecker(tables)
         self.generic = GenericMatcher(load_units(), load_gazetteer(), load_synonyms())
         self.values = ValueMatcher(load_value_terms(), load_synonyms())
+        self.people = PopulationMatcher(load_population_terms())
         self._indexes: dict[str, RecordIndex] = {}
         self.factual = factual
 
@@ -78,14 +81,18 @@ class SpecCheckDetector:
         for sku, l_start, l_end in sections:
             index = self._index(sku, self.catalogue.record(sku))
             used: list[tuple[int, int]] = []
-            for chk, a, b in self.values.match(light.text[l_start:l_end], index, used):
+            section = light.text[l_start:l_end]
+            for chk, a, b in [*self.values.match(section, index, used), *self.people.match(section, index, used)]:
                 s, e = light.to_original(l_start + a, l_start + b)
                 out.append((chk, s, e, sku))
                 taken.setdefault(sku, []).append((l_start + a, l_start + b))
         for claim in self.extractor.extract(light.text):
             s, e = light.to_original(claim.start, claim.end)
-            sku = doc.sku_at(s)
-            if sku is None or any(a < claim.end and claim.start < b for a, b in taken.get(sku, [])):
+            claim_sku = doc.sku_at(s)
+            if claim_sku is None:
+                continue
+            sku = claim_sku
+            if any(a < claim.end and claim.start < b for a, b in taken.get(sku, [])):
                 continue
             if claim.kind == "origin":
                 continue  # places are read clause by clause by the generic matcher, most specific first
@@ -93,6 +100,8 @@ class SpecCheckDetector:
             chk = self.checker.check(claim, record, doc.broadcast_date)
             if chk.verdict == "contradicted" and claim.kind in _AMOUNT_KINDS:
                 chk = self.generic.supports(claim.surface, self._index(sku, record)) or chk
+            if claim.kind == "free_from":  # 零糖 is judged by the nutrition table where there is one
+                chk = self._zero_claim(chk, self._index(sku, record)) or chk
             if chk.verdict == "unverifiable" and claim.kind in self.tables.verdicts.mention_kinds:
                 continue  # a material named in passing, with no material on file, is no claim to check
             out.append((chk, s, e, sku))
@@ -105,6 +114,14 @@ class SpecCheckDetector:
                 s, e = light.to_original(l_start + a, l_start + b)
                 out.append((chk, s, e, sku))
         return out
+
+    def _zero_claim(self, chk: ClaimCheck, index: RecordIndex) -> ClaimCheck | None:
+        what = _ZERO_PREFIX.sub("", chk.claim.surface.lower())
+        judged = self.generic.nutrition.judge_zero(what, index)
+        if judged is None:
+            return None
+        verdict, fact, why = judged
+        return ClaimCheck(chk.claim, verdict, dict(fact.evidence), why)  # type: ignore[arg-type]
 
     def _sections(self, doc: ClaimDoc) -> list[tuple[str, int, int]]:
         """(sku, light start, light end) of every stretch with a known product."""

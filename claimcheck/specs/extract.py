@@ -29,6 +29,7 @@ ClaimKind = Literal[
     "test",
     "grade",
     "attribute",
+    "ingredient",
 ]
 _CN_NUM = "零〇一二两三四五六七八九十百千万点半"
 NUM = rf"(?:\d+(?:\.\d+)?|[{_CN_NUM}]+)"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,29 @@ _PACK = re.compile(r"[×x*／/]")
 _MASS = "[mass]"
 _VOLUME = "[length] ** 3"
 _PER_100 = re.compile(r"100|一百|百")
+_SUFFIXES = (
+    "材质",
+    "材料",
+    "类型",
+    "种类",
+    "方式",
+    "工艺",
+    "版本",
+    "等级",
+    "部位",
+    "说明",
+    "组数",
+    "数量",
+    "次数",
+    "长度",
+    "重量",
+    "容量",
+    "直径",
+    "尺寸",
+    "时间",
+    "温度",
+)
+_PREFIXES = ("适用", "单只", "单次", "分码", "额定", "最大", "产品", "芯材", "是否")
 ABSENT_WORDS = ("未检出", "未检测出", "不得检出", "nd", "n.d.", "阴性")
 
 
@@ -62,10 +85,30 @@ class Synonyms:
                 self.group_of.setdefault(w, i)
 
     def names_like(self, name: str) -> set[str]:
+        return set(self._names_like(name))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one Synonyms per process, loaded once
+    def _names_like(self, name: str) -> frozenset[str]:
         """Every name meaning the same attribute as ``name`` (itself included)."""
         key = _BRACKETS.sub("", name).strip(" —-－_").lower()
         i = self.group_of.get(key)
-        return {key} if i is None else {key, *self.groups[i]}
+        return frozenset({key} if i is None else {key, *self.groups[i]})
+
+    def names_with_parts(self, name: str) -> set[str]:
+        """:meth:`names_like`, plus the name without its affixes (内胆材质 -> 内胆, 适用臂围 -> 臂围)."""
+        return set(self._names_with_parts(name))
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def _names_with_parts(self, name: str) -> frozenset[str]:
+        out = set(self.names_like(name))
+        for n in list(out):
+            for s in _SUFFIXES:
+                if n.endswith(s) and len(n) - len(s) >= 2:
+                    out |= self.names_like(n[: -len(s)])
+            for p in _PREFIXES:
+                if n.startswith(p) and len(n) - len(p) >= 2:
+                    out |= self.names_like(n[len(p) :])
+        return frozenset(out)
 
     def same(self, a: str, b: str) -> bool:
         return bool(self.names_like(a) & self.names_like(b))
@@ -81,6 +124,8 @@ def load_synonyms(spec_dir: Path = DEFAULT_SPEC_DIR) -> Synonyms:
 class RecordIndex:
     record: ProductRecord
     facts: list[Fact]
+    # Structures the matchers derive from the facts once per record (names, automata, tokens).
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def named(self, synonyms: Synonyms, name: str) -> list[Fact]:
         wanted = synonyms.names_like(name)
@@ -99,16 +144,24 @@ class RecordIndex:
 
 
 def _quantities(units: UnitTable, text: str) -> tuple[list[Quantity], list[Quantity], list[Quantity]]:
-    """(plain, per-unit, totals) quantities of a value as printed; 15g×20袋 is a pack structure."""
+    """(plain, per-unit, totals) quantities of a value as printed.
+
+    In a pack structure the measure written just before ``×`` is one item's (700g（25g×28条）:
+    25 g per item, 28 items, 700 g in all); every other value stays plain.
+    """
     found = units.find(text.lower())
-    counts = [q for q in found if q.dim.startswith("count:")]
-    measures = [q for q in found if not q.dim.startswith("count:")]
-    if _PACK.search(text) and counts and measures:
-        n = counts[0].low
-        per = measures[:1]
-        totals = [Quantity(q.low * n, q.high * n, q.dim, surface=f"{q.surface}×{counts[0].surface}") for q in per]
-        return [*counts, *measures[1:]], per, totals
-    return found, [], []
+    per: list[Quantity] = []
+    totals: list[Quantity] = []
+    for i, q in enumerate(found):
+        if q.dim.startswith("count:") or i + 1 >= len(found):
+            continue
+        nxt = found[i + 1]
+        between = text.lower()[q.end : nxt.start]
+        if nxt.dim.startswith("count:") and _PACK.search(between) and len(between.strip()) <= 3:
+            per.append(q)
+            totals.append(Quantity(q.low * nxt.low, q.high * nxt.high, q.dim, surface=f"{q.surface}×{nxt.surface}"))
+    plain = [q for q in found if q not in per]
+    return plain, per, totals
 
 
 def _basis(per: str | None) -> str | None:
@@ -124,13 +177,11 @@ def _listed_amounts(specs: list[Fact], units: UnitTable) -> list[Fact]:
     """每片含量 = 胶原蛋白300mg、维生素C 40mg: each named amount is a fact of its own."""
     out = []
     for f in specs:
-        pieces = [p for p in re.split(r"[、，,;；]", f.value.lower()) if p.strip()]
-        if len(pieces) < 2:
-            continue
+        pieces = [p for p in re.split(r"[、，,;；：:]", f.value.lower()) if p.strip()]
         for piece in pieces:
             m = _LISTED.match(piece)
             found = units.find(m.group(2)) if m else []
-            if m and found:
+            if m and found and not m.group(1).startswith("每") and m.group(1) != f.attribute.lower():
                 facts_value = piece.strip()
                 out.append(Fact("spec", m.group(1), facts_value, found, evidence=dict(f.evidence)))
     return out
@@ -159,7 +210,7 @@ def build_index(
         )
     facts.extend(_listed_amounts(facts, units))
     for pos, ing in enumerate(record.ingredients, 1):
-        share = _SHARE.search(ing) if len(_NAMED_SHARE.findall(ing)) < 2 else None
+        share = _SHARE.search(ing) if len(_NAMED_SHARE.findall(ing.lower())) < 2 else None
         q = (
             [Quantity(float(share.group(1)), float(share.group(1)), "percent", surface=f"{share.group(1)}%")]
             if share
@@ -167,11 +218,11 @@ def build_index(
         )
         inner = [
             Quantity(float(m.group(2)), float(m.group(2)), "percent", surface=m.group(0))
-            for m in _NAMED_SHARE.finditer(ing)
+            for m in _NAMED_SHARE.finditer(ing.lower())
         ]
         name = _BRACKETS.sub("", ing).strip()
         if share is None:  # 鱼油（EPA 18%、DHA 12%）: each named share is a fact of its own
-            for m in _NAMED_SHARE.finditer(ing):
+            for m in _NAMED_SHARE.finditer(ing.lower()):
                 pct = float(m.group(2))
                 facts.append(
                     Fact(

@@ -13,14 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
+from typing import Any
 
-from claimcheck.specs.check import ClaimCheck
+import ahocorasick
+
+from claimcheck.specs.check import ClaimCheck, ClaimVerdict
 from claimcheck.specs.extract import Claim
 from claimcheck.specs.facts import Fact, RecordIndex, Synonyms
+from claimcheck.specs.ingredients import IngredientClaims
 from claimcheck.specs.nutrition import load_nutrition_claims
-from claimcheck.specs.places import Gazetteer, related
+from claimcheck.specs.origins import OriginClaims
+from claimcheck.specs.places import Gazetteer
 from claimcheck.specs.quantities import Quantity, UnitTable
 from claimcheck.specs.reports import ReportClaims, load_test_vocabulary, status
+from claimcheck.specs.values import value_mentions
 
 GRADES = (
     "特级",
@@ -39,19 +45,13 @@ GRADES = (
     "aa级",
     "aaa级",
 )
-_ABSENCE = re.compile(
-    r"(?:不含|无|零|没有|0|不添加|未添加)(?P<what>[\u4e00-\u9fffa-z]{1,6})|(?P<what2>[\u4e00-\u9fffa-z]{2,6})(?:未检出|零检出|0检出)"
-)
-_ORIGIN_CUE = re.compile(r"产地|产自|原产|来自|出产|产区|出自|直发|进口|原装")
-_AFTER_PLACE = re.compile(r"的|产|出来|进口|原装|直发|直采|那边")
-_PART_ORIGIN = re.compile(r"原料|来源")
-_CLAUSE = re.compile(r"[^。！？!?；;，,\n ]+")
 _NEAR = 14  # an attribute name this close before a value is what the value is about
 _HUNDRED = {"[mass]": 0.1, "[length] ** 3": 0.0001}  # 100 g and 100 ml in base units
 _BASIS_100 = re.compile(r"(?:每|一)?(?:100|一百|百)(?:克|g|毫升|ml)(?:里面?|中|含有?|的)?")
 _BASIS_SERVING = re.compile(r"(?:每|一)(?:份|杯|袋|条|片|粒|包|勺|支|瓶|罐|盒)")
 
 
+_LIST_BREAK = re.compile(r"[、，,。;；!?！？\n]")
 _SEPARATOR = re.compile(r"[、，,。;；!?！？\s]")
 
 
@@ -66,7 +66,7 @@ def _is_basis(text: str, q: Quantity) -> bool:
 def _basis_before(text: str, q: Quantity) -> str | None:
     """Is the claimed amount per 100 g/ml or per serving? Read from the clause before it."""
     window = text[max(0, q.start - 12) : q.start]
-    cut = max(window.rfind(ch) for ch in "。!?;\n ，,")
+    cut = max(window.rfind(ch) for ch in "。!?;\n ")
     window = window[cut + 1 :]
     if _BASIS_100.search(window):
         return "100"
@@ -92,24 +92,42 @@ class GenericMatcher:
         self.synonyms = synonyms
         self.reports = reports or ReportClaims(load_test_vocabulary(), gazetteer)
         self.nutrition = load_nutrition_claims()
+        self.origins = OriginClaims(gazetteer)
+        self.ingredients = IngredientClaims(self.nutrition)
 
-    def _names(self, index: RecordIndex) -> dict[str, str]:
-        """Every name a claim may use for one of the record's attributes -> the record's name."""
+    def _names(self, index: RecordIndex) -> tuple[dict[str, str], frozenset[str], Any]:
+        """Every name a claim may use for one of the record's attributes -> the record's name;
+        the names that are only parts of one (充电 of 充电时间: weaker than the whole name);
+        and an Aho-Corasick automaton over them. Built once per record."""
+        cached = index.derived.get("generic.names")
+        if cached is not None:
+            return cached
         out: dict[str, str] = {}
+        partial: set[str] = set()
         for f in index.facts:
             if f.source in ("spec", "nutrition", "ingredient", "test"):
-                for n in self.synonyms.names_like(f.attribute):
+                whole = self.synonyms.names_like(f.attribute)
+                for n in self.synonyms.names_with_parts(f.attribute):
+                    if n not in whole:
+                        partial.add(n)
                     if len(n) >= 2 or (f.source == "nutrition" and "\u4e00" <= n <= "\u9fff"):  # 钙, 铁, 钠
                         out.setdefault(n, f.attribute)
-        return out
+        automaton = ahocorasick.Automaton()
+        for n in out:
+            automaton.add_word(n, n)
+        if out:
+            automaton.make_automaton()
+        result = (out, frozenset(partial), automaton if out else None)
+        index.derived["generic.names"] = result
+        return result
 
     def match(
         self, text: str, index: RecordIndex, on: dt.date, taken: list[tuple[int, int]]
     ) -> list[tuple[ClaimCheck, int, int]]:
         out: list[tuple[ClaimCheck, int, int]] = []
-        names = self._names(index)
+        names, partial, automaton = self._names(index)
         low = text.lower()
-        mentions = sorted((m.start(), m.end(), n) for n in names for m in re.finditer(re.escape(n), low))
+        mentions = sorted((e - len(n) + 1, e + 1, n) for e, n in automaton.iter(low)) if automaton else []
         used: list[tuple[int, int]] = list(taken)
         out.extend(self.reports.match(text, index, on, used))
         for q in self.units.find(text):
@@ -117,16 +135,22 @@ class GenericMatcher:
             if _overlaps(span, used) or q.low <= 0 < q.high == 0 or _is_basis(text, q):
                 continue
             attr = self._attribute_of(text, mentions, q)
-            result = self._check_quantity(q, attr, names, index, _basis_before(text, q), on)
+            if attr is None and q.dim == "[mass]" and "重" in text[max(0, q.start - 1) : q.end + 1] and "重量" in names:
+                attr = (q.start, q.end, "重量")  # 五克重, 重2公斤: said of the weight
+            result = self._check_quantity(
+                q, attr, names, index, _basis_before(text, q), on, attr is not None and attr[2] in partial
+            )
             if result is None:
                 continue
             start = min(attr[0], q.start) if attr is not None else q.start
             end = max(attr[1], q.end) if attr is not None else q.end
             out.append((result, start, end))
             used.append((start, end))
-        out.extend(self._places(text, index, used))
-        out.extend(self._absences(text, index, used))
+        out.extend(self.origins.match(text, index, used))
+        out.extend(self.ingredients.absences(text, index, used))
+        out.extend(self.ingredients.additions(text, index, used))
         out.extend(self._grades(text, index, used))
+        out.extend(value_mentions(text, index, used, stop=self.units.words.keys() | self.units.count_nouns))
         return out
 
     def supports(self, surface: str, index: RecordIndex) -> ClaimCheck | None:
@@ -136,7 +160,8 @@ class GenericMatcher:
         200g×12盒 pack is right, so their contradictions are confirmed here first.
         """
         for q in self.units.find(surface.lower()):
-            hit = self._matching_fact(q, self._pool(q, index), None)
+            specs = [f for f in self._pool(q, index) if f.source == "spec"]  # not a nutrient's 35g/100g
+            hit = self._matching_fact(q, specs, None)
             if hit is not None:
                 claim = Claim("quantity", q.start, q.end, q.surface, hit.attribute, {"claimed": q.surface})
                 return ClaimCheck(claim, "supported", dict(hit.evidence), f"资料中{hit.attribute}为“{hit.value}”")
@@ -151,7 +176,7 @@ class GenericMatcher:
         before = [
             (s, e, n)
             for s, e, n in mentions
-            if e <= q.start and q.start - e <= _NEAR and _within_clause(text, e, q.start)
+            if e <= q.start and q.start - e <= _NEAR and not _LIST_BREAK.search(text[e : q.start])
         ]
         after = [
             (s, e, n)
@@ -181,6 +206,7 @@ class GenericMatcher:
         index: RecordIndex,
         basis: str | None,
         on: dt.date,
+        partial: bool = False,
     ) -> ClaimCheck | None:
         """Supported when a fact of the named attribute (or, unnamed, any fact) holds the value;
         contradicted only when the claim names the attribute and every value on file differs.
@@ -193,8 +219,11 @@ class GenericMatcher:
         named = [f for f in pool if label is not None and self.synonyms.same(f.attribute, label)]
         if named:
             hit = self._matching_fact(q, named, basis, index)
-            if hit is None and attr is not None and q.start - attr[1] > 4:  # loosely said of it: any fact will do
+            loose = attr is not None and (q.start - attr[1] > 4 or partial)
+            if hit is None and loose:  # loosely said of it: any fact will do, and none contradicts
                 hit = self._matching_fact(q, pool, basis, index)
+                if hit is None:
+                    return None
             if hit is not None:
                 return self._backed(claim, hit, on)
             wanted = [f for f in named if basis is None or f.basis in (None, basis)] or named
@@ -212,7 +241,7 @@ class GenericMatcher:
             return self._backed(claim, hit, on)
         if label is not None and not index.named(self.synonyms, label):
             return ClaimCheck(claim, "unverifiable", {"attribute": label}, f"产品资料未登记{label}")
-        return self._pack_count(q, claim, pool)
+        return self._pack_count(q, claim, pool) or self._only_one(q, claim, pool)
 
     @staticmethod
     def _backed(claim: Claim, hit: Fact, on: dt.date) -> ClaimCheck:
@@ -235,6 +264,32 @@ class GenericMatcher:
         if not facts:
             return None
         f = facts[0]
+        return ClaimCheck(
+            claim, "contradicted", dict(f.evidence), f"宣称“{q.surface}”，产品资料中{f.attribute}为“{f.value}”"
+        )
+
+    def _only_one(self, q: Quantity, claim: Claim, pool: list[Fact]) -> ClaimCheck | None:
+        """A length, weight or volume said of the product where the record has one such value.
+
+        Said of one item (一瓶是五百毫升) it is compared with the item's value in a pack
+        structure, or with the net content where there is none; said plainly, with the net
+        content if there is one, else with the only spec of that dimension.
+        """
+        if q.dim not in ("[length]", "[mass]", "[length] ** 3"):
+            return None
+        specs = [f for f in pool if f.source == "spec"]
+        chosen = [f for f in specs if any(x.dim == q.dim for x in f.per_unit)] if q.per_unit is not None else []
+        if not chosen:
+            net = [
+                f
+                for f in specs
+                if self.synonyms.same(f.attribute, "净含量") and any(x.dim == q.dim for x in f.quantities)
+            ]
+            plain = [f for f in specs if not f.per_unit and any(x.dim == q.dim for x in f.quantities)]
+            chosen = net or plain
+        if len({f.attribute for f in chosen}) != 1:
+            return None
+        f = chosen[0]
         return ClaimCheck(
             claim, "contradicted", dict(f.evidence), f"宣称“{q.surface}”，产品资料中{f.attribute}为“{f.value}”"
         )
@@ -271,85 +326,9 @@ class GenericMatcher:
         return [x for x in f.all_quantities() if x.dim == q.dim]
 
     # ------------------------------------------------------------------ places, absences, grades, tests
-    def _places(self, text: str, index: RecordIndex, used: list[tuple[int, int]]) -> list[tuple[ClaimCheck, int, int]]:
-        """Origins, clause by clause: the most specific place decides (产自山东青岛 is not 山东威海).
-
-        A place said of a raw material or part (奶源来自新西兰) is compared with the record's
-        原料来源/原料产地 specs, not with the product's origin; with none on file it is unverifiable.
-        """
-        out = []
-        origins = [f for f in index.facts if f.places and f.source == "spec"]
-        parts = [f for f in origins if _PART_ORIGIN.search(f.attribute)]
-        product = [f for f in origins if f not in parts]
-        for clause in _CLAUSE.finditer(text):
-            c0, chunk = clause.start(), clause.group(0)
-            places = [
-                (c0 + s, c0 + e, p) for s, e, p in self.gazetteer.find(chunk) if not _overlaps((c0 + s, c0 + e), used)
-            ]
-            if not places:
-                continue
-            first = places[0][0] - c0
-            part = any(w in chunk[:first] for w in self.gazetteer.component_cues)
-            cue = (
-                part
-                or bool(_ORIGIN_CUE.search(chunk))
-                or any(_AFTER_PLACE.match(text, e) is not None for _, e, _ in places)
-            )
-            facts = parts if part else product
-            s, e = places[0][0], places[-1][1]
-            claim = Claim("origin", s, e, text[s:e], "origin", {"place": places[-1][2].name})
-            if not facts:
-                if cue:
-                    what = "原料产地" if part else "产地"
-                    out.append((ClaimCheck(claim, "unverifiable", {"attribute": what}, f"产品资料未登记{what}"), s, e))
-                    used.append((s, e))
-                continue
-            fact = facts[0]
-            unrelated = [p for _, _, p in places if not any(related(p, q) for f in facts for q in f.places)]
-            if not unrelated:
-                out.append(
-                    (ClaimCheck(claim, "supported", dict(fact.evidence), f"{fact.attribute}资料为“{fact.value}”"), s, e)
-                )
-            elif cue or any(p.specific for p in unrelated):
-                why = f"宣称产地“{unrelated[0].name}”，产品资料中{fact.attribute}为“{fact.value}”"
-                out.append((ClaimCheck(claim, "contradicted", dict(fact.evidence), why), s, e))
-            else:
-                continue
-            used.append((s, e))
-        return out
-
-    def _absences(
-        self, text: str, index: RecordIndex, used: list[tuple[int, int]]
-    ) -> list[tuple[ClaimCheck, int, int]]:
-        """不含X / 零X / X未检出 against the ingredient list and the nutrition table."""
-        out = []
-        ingredients = [f for f in index.facts if f.source == "ingredient"]
-        for m in _ABSENCE.finditer(text):
-            what = m.group("what") or m.group("what2")
-            if _overlaps((m.start(), m.end()), used):
-                continue
-            claim = Claim("free_from", m.start(), m.end(), m.group(0), None, {"what": what})
-            hit = next((f for f in ingredients if _names_same(what, f.attribute)), None)
-            if hit is not None:
-                why = f"宣称“{m.group(0)}”，但配料表第{hit.position}位为“{hit.value}”"
-                out.append((ClaimCheck(claim, "contradicted", dict(hit.evidence), why), m.start(), m.end()))
-                used.append((m.start(), m.end()))
-                continue
-            about_label = "配料" in text[max(0, m.start() - 10) : m.start()]
-            judged = (
-                None
-                if about_label or m.group(0)[:2] in ("没有", "未添", "不添")
-                else self.nutrition.judge_zero(what, index)
-            )
-            if judged is not None:
-                verdict, fact, why = judged
-                out.append((ClaimCheck(claim, verdict, dict(fact.evidence), why), m.start(), m.end()))  # type: ignore[arg-type]
-                used.append((m.start(), m.end()))
-        return out
-
     def _grades(self, text: str, index: RecordIndex, used: list[tuple[int, int]]) -> list[tuple[ClaimCheck, int, int]]:
         grades = [f for f in index.facts if f.source == "spec" and self.synonyms.same(f.attribute, "等级")]
-        out = []
+        out: list[tuple[ClaimCheck, int, int]] = []
         if not grades:
             return out
         for g in GRADES:
@@ -358,21 +337,11 @@ class GenericMatcher:
                     continue
                 claim = Claim("grade", m.start(), m.end(), g, "等级", {"grade": g})
                 fact = grades[0]
-                verdict = "supported" if g in fact.value.lower() else "contradicted"
+                core = re.sub(r"[级等品]", "", fact.value.lower())
+                said = text[max(0, m.start() - 2) : m.end()].lower()
+                backed = g in fact.value.lower() or bool(core and core in said)
+                verdict: ClaimVerdict = "supported" if backed else "contradicted"
                 why = f"资料中等级为“{fact.value}”"
                 out.append((ClaimCheck(claim, verdict, dict(fact.evidence), why), m.start(), m.end()))
+                used.append((m.start(), m.end()))
         return out
-
-
-def _core(name: str) -> str:
-    return re.sub(r"[（(].*?[)）]|含量|检测|测定", "", name).strip().lower()
-
-
-def _names_same(what: str, name: str) -> bool:
-    """Does the thing a claim says is absent name this ingredient? (薄荷 -> 薄荷脑; 明胶 -> 明胶)"""
-    core = _core(name)
-    if len(core) < 2:
-        return False
-    if core in what:
-        return True
-    return any(what[:k] in core for k in range(len(what), 1, -1))

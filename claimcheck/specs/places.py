@@ -47,6 +47,7 @@ class Gazetteer:
         areas: dict[str, list[str]],
         countries: list[str],
         component_cues: list[str] | None = None,
+        country_aliases: dict[str, str] | None = None,
     ):
         self.component_cues = tuple(component_cues or ())
         self.names: dict[str, tuple[str, ...]] = {}
@@ -60,7 +61,8 @@ class Gazetteer:
         for name, codes in areas.items():
             for c in codes:
                 self._add(name, c)
-        self.countries = set(countries)
+        self.country_of = {c: c for c in countries} | dict(country_aliases or {})  # 澳洲 -> 澳大利亚
+        self.countries = set(self.country_of)
         automaton = ahocorasick.Automaton()
         for name in [*self.names, *self.countries]:
             automaton.add_word(name, name)
@@ -77,7 +79,7 @@ class Gazetteer:
         for end, name in self._automaton.iter(text):
             start = end - len(name) + 1
             if name in self.countries:
-                hits.append((start, end + 1, Place(name, (), country=name)))
+                hits.append((start, end + 1, Place(name, (), country=self.country_of[name])))
             else:
                 hits.append((start, end + 1, Place(name, self.names[name])))
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
@@ -117,4 +119,6 @@ def load_gazetteer(spec_dir: Path = DEFAULT_SPEC_DIR) -> Gazetteer:
             rows.append((code, full, short, level))
     data = yaml.safe_load((spec_dir / "producing_areas.yaml").read_text(encoding="utf-8"))
     areas = {name: list(v.get("within", [])) for name, v in (data.get("areas") or {}).items()}
-    return Gazetteer(rows, areas, data.get("countries", []), data.get("component_cues", []))
+    return Gazetteer(
+        rows, areas, data.get("countries", []), data.get("component_cues", []), data.get("country_aliases", {})
+    )

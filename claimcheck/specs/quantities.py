@@ -23,7 +23,7 @@ from claimcheck.paths import DEFAULT_SPEC_DIR
 from claimcheck.specs.extract import parse_number
 
 _CN = "零〇一二两三四五六七八九十百千万亿点半"
-NUMBER = rf"(?:\d+(?:\.\d+)?|[{_CN}]+)"
+NUMBER = rf"(?:\d+(?:\.\d+)?万?|[{_CN}]+)"  # 15万转 is 150000
 _BEFORE = {
     "将近": (0.85, 1.0),
     "接近": (0.85, 1.0),
@@ -55,7 +55,9 @@ _AFTER = {
     "左右": (0.9, 1.1),
     "上下": (0.9, 1.1),
 }
-_PER = re.compile(r"(?:每|单|一)(?P<noun>[粒片袋包瓶支盒罐条件双只个套块颗枚张根杯份听提箱节])?(?:的|里|中|含)?$")
+_PER = re.compile(
+    r"(?:每|单|一)(?P<noun>[粒片袋包瓶支盒罐条件双只个套块颗枚张根杯份听提箱节])?(?:的|里|中|含有|含|是|有|装|就是|就有)?$"
+)
 _TOTAL = re.compile(r"(?:一共|总共|总|共|整|合计|一整)(?:盒|箱|瓶|袋|包|罐)?(?:是|有)?$")
 
 
@@ -97,7 +99,7 @@ class UnitTable:
         self.pattern = re.compile(
             rf"(?P<pre>{'|'.join(sorted(_BEFORE, key=len, reverse=True))})?\s*"
             rf"(?:(?P<pct_words>百分之)(?P<pct_num>{NUMBER})|(?P<num>{NUMBER})\s*"
-            rf"(?:(?P<pct>%|％)|(?P<cheng>成)|(?P<unit>{alternation})(?P<half>半)?(?P<tail>(?<=米)[一二三四五六七八九〇零]{{1,2}})?|(?P<noun>[{nouns}])))"
+            rf"(?:(?P<pct>%|％)|(?P<cheng>成)|(?P<gehalf>个半)?(?P<unit>{alternation})(?P<half>半)?(?P<tail>(?<=米)[一二三四五六七八九〇零]{{1,2}})?|(?P<noun>[{nouns}])))"
             rf"(?P<post>{'|'.join(sorted(_AFTER, key=len, reverse=True))})?",
             re.IGNORECASE,
         )
@@ -145,7 +147,7 @@ class UnitTable:
                 conv = self.to_base(m.group("unit"))
                 if conv is None:
                     continue
-                value = value + 0.5 if m.group("half") else value  # 一年半, 两斤半
+                value = value + 0.5 if m.group("half") or m.group("gehalf") else value  # 一年半, 二十一个半小时
                 if m.group("tail"):  # 一米八 = 1.8 m, 一米一五 = 1.15 m
                     digits = "".join(
                         str("〇零一二三四五六七八九".index(ch) - 1 if ch not in "〇零" else 0) for ch in m.group("tail")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from claimcheck.paths import DEFAULT_SPEC_DIR
-from claimcheck.specs.check import ClaimCheck
+from claimcheck.specs.check import ClaimCheck, ClaimVerdict
 from claimcheck.specs.extract import Claim
 from claimcheck.specs.facts import Fact, RecordIndex
 from claimcheck.specs.places import Gazetteer
@@ -59,10 +60,10 @@ def load_test_vocabulary(spec_dir: Path = DEFAULT_SPEC_DIR) -> TestVocabulary:
 def _pinyin(text: str) -> tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin  # already a dependency of the lexicon compiler
 
-    return tuple(lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)))
+    return tuple(lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: list(chars)))  # type: ignore[arg-type,return-value]
 
 
-def status(fact: Fact, on: dt.date) -> str | None:
+def status(fact: Fact, on: dt.date) -> ClaimVerdict | None:
     """failed_evidence / expired_evidence when the document cannot back a claim, else None."""
     if fact.failed:
         return "failed_evidence"
@@ -79,12 +80,21 @@ class ReportClaims:
     def __init__(self, vocabulary: TestVocabulary, gazetteer: Gazetteer) -> None:
         self.v = vocabulary
         self.gazetteer = gazetteer
+        self._names_cache: dict[str, frozenset[str]] = {}
 
     # ------------------------------------------------------------------ names
+    def _item_names(self, item: str) -> frozenset[str]:
+        found = self._names_cache.get(item)
+        if found is None:
+            found = self._names_cache[item] = frozenset(self.item_names(item))
+        return found
+
     def item_names(self, item: str) -> set[str]:
         """Names a host may use for a record's test item (总汞（以Hg计） -> 总汞, 汞)."""
         core = re.sub(r"含量|检测|测定|的测定", "", _BRACKETS.sub("", item)).strip().lower()
         names = {core}
+        if (core[:1] in self.v.elements and not "\u4e00" <= core[1:2] <= "\u9fff") or core[1:2] in ("的", "残"):
+            names.add(core[:1])  # 铝的残留量 -> 铝
         for p in self.v.strip_prefixes:
             if core.startswith(p) and len(core) > len(p):
                 names.add(core[len(p) :])
@@ -93,18 +103,23 @@ class ReportClaims:
                 names |= g
         return {n for n in names if len(n) >= 2 or n in self.v.elements}
 
-    def _mentions(self, text: str, names: set[str]) -> list[Span]:
+    def _mentions(self, text: str, names: Iterable[str]) -> list[Span]:
         """Where ``text`` names the item: exactly, or (3+ characters) by the same pinyin."""
         found = [(m.start(), m.end()) for n in names for m in re.finditer(re.escape(n), text)]
         long_names = [n for n in names if len(n) >= 3 and all("\u4e00" <= ch <= "\u9fff" for ch in n)]
         if long_names and not found:
             syllables = _pinyin(text)
             if len(syllables) == len(text):
+                spelled = " " + " ".join(syllables) + " "
+                starts = {len(" ".join(syllables[:i])) + (1 if i else 0): i for i in range(len(syllables))}
                 for n in long_names:
-                    want = _pinyin(n)
-                    for i in range(len(text) - len(n) + 1):
-                        if syllables[i : i + len(n)] == want:
+                    want = " " + " ".join(_pinyin(n)) + " "
+                    at = spelled.find(want)
+                    while at >= 0:
+                        i = starts.get(at)
+                        if i is not None:
                             found.append((i, i + len(n)))
+                        at = spelled.find(want, at + 1)
         return sorted(found)
 
     # ------------------------------------------------------------------ matching
@@ -123,14 +138,16 @@ class ReportClaims:
     def _items(
         self, chunk: str, s0: int, tests: list[Fact], on: dt.date, used: list[Span]
     ) -> list[tuple[ClaimCheck, int, int]]:
-        out = []
+        out: list[tuple[ClaimCheck, int, int]] = []
+        if not any(c in chunk for c in (*self.v.absence_cues, *self.v.pass_cues, *self.v.report_cues)):
+            return out  # no word of a test: nothing to read
         for f in tests:
-            for s, e in self._mentions(chunk, self.item_names(f.attribute)):
+            for s, e in self._mentions(chunk, self._item_names(f.attribute)):
                 if _overlaps((s0 + s, s0 + e), used):
                     continue
                 after = re.split(r"[，,。；;\d]", chunk[e : e + 20], maxsplit=1)[0]  # 铅实测0.12，汞未检出
                 before = chunk[max(0, s - 8) : s]
-                absent = any(c in after or c in before for c in self.v.absence_cues)
+                absent = any(c in after or before.endswith(c) for c in self.v.absence_cues)
                 cue = any(c in chunk[max(0, s - 15) : e + 20] for c in (*self.v.pass_cues, *self.v.report_cues))
                 if not absent and not cue:
                     continue

@@ -168,5 +168,8 @@ def load_spec_tables(spec_dir: str | Path | None = None) -> SpecTables:
     for name, model in parts.items():
         path = root / f"{name}.yaml"
         loaded[name] = _load(path, model)
-        digest.update(path.read_bytes())
+    # The version covers every table of the folder (units, places, synonyms, value words …),
+    # so a finding names exactly the data that produced it.
+    for path in sorted(p for p in root.iterdir() if p.suffix in (".yaml", ".tsv")):
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     return SpecTables(**loaded, version=digest.hexdigest()[:12])

@@ -11,6 +11,7 @@ The words are data (``lexicons/specs/value_terms.yaml``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -24,8 +25,6 @@ from claimcheck.specs.facts import Fact, RecordIndex, Synonyms
 
 _CLAUSE = re.compile(r"[^。！？!?；;，,\n ]+")
 _NEGATED = re.compile(r"(?:不是|不用|没有|并非|而非|非|不含|没用|不要)(?:那种|这种|用的)?$")
-_SUFFIXES = ("材质", "材料", "类型", "种类", "方式", "工艺", "版本", "等级", "部位", "说明")
-_PREFIXES = ("适用", "单只", "单次", "分码", "额定", "最大", "产品", "芯材", "是否")
 Span = tuple[int, int]
 
 
@@ -83,20 +82,14 @@ class ValueMatcher:
         self.synonyms = synonyms
 
     def names(self, attribute: str) -> set[str]:
-        """The record's name, its synonyms, and the name without its affixes (内胆材质 -> 内胆)."""
-        out = set(self.synonyms.names_like(attribute))
-        for n in list(out):
-            for s in _SUFFIXES:
-                if n.endswith(s) and len(n) - len(s) >= 2:
-                    out |= self.synonyms.names_like(n[: -len(s)])
-            for p in _PREFIXES:
-                if n.startswith(p) and len(n) - len(p) >= 2:
-                    out |= self.synonyms.names_like(n[len(p) :])
-        return {n for n in out if len(n) >= 2}
+        return {n for n in self.synonyms.names_with_parts(attribute) if len(n) >= 2}
 
     def match(self, text: str, index: RecordIndex, used: list[Span]) -> list[tuple[ClaimCheck, int, int]]:
-        held = [(f, self.terms.find(f.value)) for f in index.facts if f.source == "spec"]
-        held = [(f, [t for _, _, t in ts]) for f, ts in held if ts]
+        held: list[tuple[Fact, list[Term]]] | None = index.derived.get("values.held")
+        if held is None:
+            found_terms = [(f, self.terms.find(f.value)) for f in index.facts if f.source == "spec"]
+            held = [(f, [t for _, _, t in ts]) for f, ts in found_terms if ts]
+            index.derived["values.held"] = held
         if not held:
             return []
         out: list[tuple[ClaimCheck, int, int]] = []
@@ -151,3 +144,46 @@ class ValueMatcher:
         return ClaimCheck(
             claim, "contradicted", dict(f.evidence), f"宣称“{surface}”，产品资料中{f.attribute}为“{f.value}”"
         )
+
+
+_TOKEN = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z][a-z0-9+]{2,}|[a-z]+\d+[a-z0-9]*")
+_GENERIC = frozenset(
+    {"产品", "支持", "可以", "适用", "使用", "以上", "以下", "左右", "约为", "包括", "含有", "不含", "其他"}
+)
+
+
+def value_mentions(
+    text: str, index: RecordIndex, used: list[Span], stop: Iterable[str] = ()
+) -> list[tuple[ClaimCheck, int, int]]:
+    """A clause that repeats a spec's own words (牛奶味的咀嚼片, 无刷电机, IPX7) is backed by it.
+
+    Run last, on clauses nothing else has read: the record's literal words support, never
+    contradict - a different word is not evidence of a different value.
+    """
+    out: list[tuple[ClaimCheck, int, int]] = []
+    low = text.lower()
+    tokens: list[tuple[str, Fact]] | None = index.derived.get("values.tokens")
+    if tokens is None:
+        stopped = set(stop)  # unit words (小时, 个月) are nobody's own words
+        tokens = []
+        for f in index.facts:
+            if f.source == "spec":
+                for t in _TOKEN.findall(f.value.lower()):
+                    if t not in _GENERIC and t not in stopped and not t.startswith(("不", "无", "没")):
+                        tokens.append((t, f))
+        tokens.sort(key=lambda p: -len(p[0]))
+        index.derived["values.tokens"] = tokens
+    for clause in _CLAUSE.finditer(low):
+        c0, chunk = clause.start(), clause.group(0)
+        if _overlaps((c0, clause.end()), used):
+            continue
+        for t, f in tokens:
+            i = chunk.find(t)
+            if i < 0 or _NEGATED.search(chunk[max(0, i - 5) : i]):
+                continue
+            span = (c0 + i, c0 + i + len(t))
+            claim = Claim("attribute", span[0], span[1], text[span[0] : span[1]], f.attribute, {"value": t})
+            out.append((ClaimCheck(claim, "supported", dict(f.evidence), f"资料中{f.attribute}为“{f.value}”"), *span))
+            used.append(span)
+            break
+    return out
