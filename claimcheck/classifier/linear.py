@@ -16,6 +16,7 @@ vocabulary and idf, so the character n-grams are cut exactly as in training.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ ARRAYS_FILE = "linear.npz"
 VOCABULARY_FILE = "vocabulary.json"
 FILES = (ARRAYS_FILE, VOCABULARY_FILE)
 _VECTORIZER_PARAMS = ("analyzer", "ngram_range", "lowercase", "sublinear_tf", "norm", "use_idf", "min_df", "max_df")
+
+
+_DIRECT_MAX = 64  # batches up to this size are counted directly (see LinearModel.transform)
+_WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's char analyzer collapses runs of white space
 
 
 @dataclass
@@ -43,6 +48,7 @@ class LinearModel:
     classes: list[str]
     params: dict[str, Any]  # the vectoriser's parameters that shape the features
     _vectorizer: Any = field(default=None, init=False, repr=False)
+    _index: dict[str, int] | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def from_pipeline(cls, pipeline: Any) -> LinearModel:
@@ -138,12 +144,62 @@ class LinearModel:
         return self._vectorizer
 
     def transform(self, texts: list[str]) -> Any:
-        """TF-IDF rows (CSR) of compact-view texts."""
+        """TF-IDF rows (CSR) of compact-view texts.
+
+        A screen scores a handful of short units at a time, where scikit-learn's per-call
+        overhead (input checks, dataframe sniffing) costs more than the counting; those go
+        through :meth:`_transform_direct`, which computes the same matrix (tests compare them).
+        """
+        if self.params.get("analyzer") == "char" and len(texts) <= _DIRECT_MAX:
+            return self._transform_direct(texts)
         import sklearn
 
         # The inputs are our own strings: skip scikit-learn's per-call validation.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             return self.vectorizer.transform(texts).tocsr()
+
+    def _transform_direct(self, texts: list[str]) -> Any:
+        """Character n-gram TF-IDF as scikit-learn's ``analyzer="char"`` computes it."""
+        from scipy.sparse import csr_matrix
+
+        if self._index is None:
+            self._index = {t: i for i, t in enumerate(self.terms)}
+        index = self._index
+        lo, hi = self.params["ngram_range"]
+        sublinear = self.params["sublinear_tf"]
+        use_idf = self.params["use_idf"]
+        indptr, indices, data = [0], [], []
+        for raw in texts:
+            text = _WHITE_SPACES.sub(" ", raw.lower() if self.params["lowercase"] else raw)
+            counts: dict[int, int] = {}
+            n_chars = len(text)
+            for n in range(lo, min(hi, n_chars) + 1):
+                for i in range(n_chars - n + 1):
+                    j = index.get(text[i : i + n])
+                    if j is not None:
+                        counts[j] = counts.get(j, 0) + 1
+            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            vals = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            if sublinear and len(vals):
+                vals = np.log(vals) + 1.0
+            if use_idf and len(vals):
+                vals = vals * self.idf[cols]
+            if self.params.get("norm") == "l2" and len(vals):
+                norm = np.sqrt(np.dot(vals, vals))
+                if norm > 0:
+                    vals = vals / norm
+            order = np.argsort(cols)
+            indices.extend(cols[order].tolist())
+            data.extend(vals[order].tolist())
+            indptr.append(len(indices))
+        return csr_matrix(
+            (
+                np.asarray(data, dtype=np.float32),
+                np.asarray(indices, dtype=np.int32),
+                np.asarray(indptr, dtype=np.int32),
+            ),
+            shape=(len(texts), len(self.terms)),
+        )
 
     def proba(self, x: Any) -> np.ndarray:
         """Calibrated probabilities (rows sum to 1) in ``self.classes`` order."""
