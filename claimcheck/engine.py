@@ -15,6 +15,7 @@ from claimcheck.config import Settings
 from claimcheck.context import DocContext, Section
 from claimcheck.detectors import Detector, DetectorResources, Traits, create_detector
 from claimcheck.detectors.lexicon import shared_matcher
+from claimcheck.errors import ClaimcheckError
 from claimcheck.io.sections import split_sections
 from claimcheck.lexicons import Lexicon, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc, TextPipeline
@@ -96,7 +97,23 @@ class Engine:
         for det in self.detectors:
             findings.extend(det.analyze(doc))
         findings = run_steps(doc, findings, self.steps)
-        return sorted(findings, key=lambda f: (f.start, f.end))
+        return sorted(self._with_product_names(findings), key=lambda f: (f.start, f.end))
+
+    def _with_product_names(self, findings: list[Finding]) -> list[Finding]:
+        if self.catalogue is None:
+            return findings
+        names: dict[str, str | None] = {}
+        out = []
+        for f in findings:
+            if f.sku is not None and f.product_name is None:
+                if f.sku not in names:
+                    try:
+                        names[f.sku] = self.catalogue.record(f.sku).name
+                    except ClaimcheckError:  # a run-sheet SKU with no record: keep the SKU alone
+                        names[f.sku] = None
+                f = f.replace(product_name=names[f.sku]) if names[f.sku] else f
+            out.append(f)
+        return out
 
     def screen(self, text: str, context: DocContext | None = None) -> ScreenResult:
         findings = self.analyze(self.make_doc(text, context))

@@ -66,6 +66,8 @@ class Finding:
     sources: list[str] | None = None
     # For an ``unclassified`` finding: the likely categories, most likely first (not asserted).
     category_hints: list[str] | None = None
+    # The product's name beside its SKU, from the product store (reviewers know names, not SKUs).
+    product_name: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.start <= self.end:

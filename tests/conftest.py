@@ -58,6 +58,7 @@ TABLES = (
     "api_keys",
     "test_items",
     "test_reports",
+    "nutrition_rows",
     "certificates",
     "ingredients",
     "spec_attributes",

@@ -22,6 +22,7 @@ RECORD_COLUMNS = [
     "kind",
     "subject",
     "sku",
+    "product",
     "verdict",
     "finding_index",
     "finding_text",
@@ -73,6 +74,7 @@ def _record_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 row |= {
                     "finding_index": index,
                     "finding_text": f.get("text"),
+                    "product": f.get("product_name"),
                     "category": f.get("category"),
                     "rule_id": f.get("rule_id"),
                     "severity": f.get("severity"),

@@ -75,8 +75,11 @@ def render_html(
                 "suggestion": f.suggestion,
                 "evidence": labels.evidence(f.evidence),
                 "sku": f.sku,
+                "product": f.product_name,
+                "supported": f.claim_verdict == "supported",
             }
         )
+    names = {f.sku: f.product_name for f in findings if f.sku and f.product_name}
     per_sku: dict[str, Counter[str]] = defaultdict(Counter)
     verdicts: dict[str, Counter[str]] = defaultdict(Counter)
     for f in findings:
@@ -87,6 +90,7 @@ def render_html(
     products = [
         {
             "sku": sku,
+            "product": names.get(sku) or "",
             "block": c["block"],
             "review": c["review"],
             "info": c["info"],

@@ -35,6 +35,13 @@ def context_text(text: str, start: int, end: int, width: int = 10, style: str = 
     return out
 
 
+def product_label(sku: str | None, name: str | None) -> str:
+    """SKU with the product's name beside it (reviewers know names, not SKUs)."""
+    if not sku:
+        return ""
+    return f"{sku} {name}" if name else sku
+
+
 def render(result: ScreenResult, text: str, console: Console, source: str = "", labels: Labels | None = None) -> None:
     labels = labels or default_labels()
     counts = {s: sum(1 for f in result.findings if f.severity is s) for s in Severity}
@@ -46,7 +53,9 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "", 
     if source:
         head.append(f"    文件：{source}")
     console.print(head)
-    if result.findings:
+    problems = [f for f in result.findings if f.claim_verdict != "supported"]
+    backed = [f for f in result.findings if f.claim_verdict == "supported"]
+    if problems:
         table = Table(show_lines=True, expand=False)
         table.add_column("#", justify="right")
         table.add_column("位置", no_wrap=True)
@@ -55,13 +64,16 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "", 
         table.add_column("说明", ratio=3, overflow="fold")
         table.add_column("法律依据", ratio=3, overflow="fold")
         table.add_column("建议改写", ratio=2, overflow="fold")
-        for i, f in enumerate(result.findings, 1):
+        for i, f in enumerate(problems, 1):
             line, col = line_col(text, f.start)
             table.add_row(
                 str(i),
                 f"{line}:{col}",
                 Text.assemble(
-                    (labels.severities[f.severity], _SEVERITY_STYLE[f.severity]), "\n", labels.category(f.category)
+                    (labels.severities[f.severity], _SEVERITY_STYLE[f.severity]),
+                    "\n",
+                    labels.category(f.category),
+                    *(("\n", product_label(f.sku, f.product_name)) if f.sku else ()),
                 ),
                 context_text(text, f.start, f.end, style=_SEVERITY_STYLE[f.severity]),
                 f.explanation,
@@ -69,6 +81,16 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "", 
                 f.suggestion or "—",
             )
         console.print(table)
+    if backed:
+        ok = Table(title=f"有据可查（产品资料支持的宣称，{len(backed)} 处）", show_lines=False, expand=False)
+        ok.add_column("位置", no_wrap=True)
+        ok.add_column("宣称", ratio=2, overflow="fold")
+        ok.add_column("商品", overflow="fold")
+        ok.add_column("依据", ratio=3, overflow="fold")
+        for f in backed:
+            line, col = line_col(text, f.start)
+            ok.add_row(f"{line}:{col}", f.text, product_label(f.sku, f.product_name), f.explanation)
+        console.print(ok)
     v = dict(result.versions)
     head_v = f"版本：claimcheck {v.pop('claimcheck', '—')} · 词库 {v.pop('lexicon', '—')}"
     rest = " · ".join(f"{name} {version}" for name, version in v.items())

@@ -87,10 +87,10 @@ def write_template(path: str | Path, categories: list[str]) -> Path:
                 cell.fill = required_fill
             ws.column_dimensions[get_column_letter(i)].width = max(14, len(col) + 4)
             if col in DATE_COLUMNS:
-                for row in range(2, 500):
-                    ws.cell(row=row, column=i).number_format = "yyyy-mm-dd"
-        for row in EXAMPLE[sheet]:
-            ws.append(row)
+                for r in range(2, 500):
+                    ws.cell(row=r, column=i).number_format = "yyyy-mm-dd"
+        for example in EXAMPLE[sheet]:
+            ws.append(example)
         ws.freeze_panes = "A2"
 
         def validate(column: str, options: list[str]) -> None:
@@ -108,8 +108,8 @@ def write_template(path: str | Path, categories: list[str]) -> Path:
             validate("result", ["pass", "fail", "n/a"])
     ws = wb.create_sheet("说明", 0)
     ws.append(["工作表", "列", "说明"])
-    for row in HELP:
-        ws.append(list(row))
+    for help_row in HELP:
+        ws.append(list(help_row))
     ws.append(["（全部）", "必填列", "表头标黄的列为必填；各表通过 sku（及 report_no）关联；只有 products 表是必需的"])
     for letter, width in (("A", 16), ("B", 18), ("C", 90)):
         ws.column_dimensions[letter].width = width
