@@ -275,3 +275,26 @@ def test_near_duplicates_keep_the_earlier_unit() -> None:
     pairs = near_duplicates(df, 0.5)
     assert [(a, b) for a, b, _ in pairs] == [(0, 1)]
     assert near_duplicates(df, 0.95) == []
+
+
+def test_a_model_that_smuggles_exec_is_refused(tiny, tmp_path: Path) -> None:
+    """A skops file whose vectoriser preprocessor is ``builtins.exec``, with a matching sha256 and
+    no arrays to take the fast path, is refused by the exact allow-list: exec is never called."""
+    import zipfile
+
+    from skops.io import dump, get_untrusted_types, load
+
+    from claimcheck.classifier.artifacts import sha256_file
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
+
+    d = copy_model(tiny[1], tmp_path / "m")
+    pipeline = load(d / "model.skops", trusted=get_untrusted_types(file=d / "model.skops"))
+    pipeline.named_steps["tfidf"].preprocessor = exec
+    dump(pipeline, d / "model.skops", compression=zipfile.ZIP_DEFLATED)
+    for name in ("linear.npz", "vocabulary.json"):
+        (d / name).unlink()
+    meta = json.loads((d / "metadata.json").read_text(encoding="utf-8"))
+    meta["files"] = {"model.skops": sha256_file(d / "model.skops")}
+    (d / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(ModelArtifactError, match="allow-list.*exec"):
+        SklearnClassifier.load(d, CLASSIFIER_LABELS)
