@@ -296,5 +296,5 @@ def test_a_model_that_smuggles_exec_is_refused(tiny, tmp_path: Path) -> None:
     meta = json.loads((d / "metadata.json").read_text(encoding="utf-8"))
     meta["files"] = {"model.skops": sha256_file(d / "model.skops")}
     (d / "metadata.json").write_text(json.dumps(meta), encoding="utf-8")
-    with pytest.raises(ModelArtifactError, match="allow-list.*exec"):
+    with pytest.raises(ModelArtifactError, match=r"allow-list.*exec"):
         SklearnClassifier.load(d, CLASSIFIER_LABELS)
