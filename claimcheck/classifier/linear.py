@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +32,16 @@ FILES = (ARRAYS_FILE, VOCABULARY_FILE)
 _VECTORIZER_PARAMS = ("analyzer", "ngram_range", "lowercase", "sublinear_tf", "norm", "use_idf", "min_df", "max_df")
 
 
-_DIRECT_MAX = 64  # batches up to this size are counted directly (see LinearModel.transform)
+_DIRECT_MAX = 4096  # batches up to this size are counted directly (see LinearModel.transform)
 _WHITE_SPACES = re.compile(r"\s\s+")  # scikit-learn's char analyzer collapses runs of white space
+
+
+@lru_cache(maxsize=2048)
+def _char_grams(raw: str, lo: int, hi: int, lower: bool) -> tuple[str, ...]:
+    """The character n-grams scikit-learn's ``analyzer="char"`` makes of ``raw``, in its order."""
+    text = _WHITE_SPACES.sub(" ", raw.lower() if lower else raw)
+    n_chars = len(text)
+    return tuple(text[i : i + n] for n in range(lo, min(hi, n_chars) + 1) for i in range(n_chars - n + 1))
 
 
 @dataclass
@@ -159,46 +168,38 @@ class LinearModel:
             return self.vectorizer.transform(texts).tocsr()
 
     def _transform_direct(self, texts: list[str]) -> Any:
-        """Character n-gram TF-IDF as scikit-learn's ``analyzer="char"`` computes it."""
+        """Character n-gram TF-IDF as scikit-learn's ``analyzer="char"`` computes it.
+
+        The n-grams of a text are cut once (:func:`_char_grams`, cached, so the claim gate and
+        the classifier share them); counting, weighting and normalising are whole-batch numpy.
+        """
         from scipy.sparse import csr_matrix
 
         if self._index is None:
             self._index = {t: i for i, t in enumerate(self.terms)}
-        index = self._index
+        get = self._index.get
         lo, hi = self.params["ngram_range"]
-        sublinear = self.params["sublinear_tf"]
-        use_idf = self.params["use_idf"]
-        indptr, indices, data = [0], [], []
-        for raw in texts:
-            text = _WHITE_SPACES.sub(" ", raw.lower() if self.params["lowercase"] else raw)
-            counts: dict[int, int] = {}
-            n_chars = len(text)
-            for n in range(lo, min(hi, n_chars) + 1):
-                for i in range(n_chars - n + 1):
-                    j = index.get(text[i : i + n])
-                    if j is not None:
-                        counts[j] = counts.get(j, 0) + 1
-            cols = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            vals = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            if sublinear and len(vals):
-                vals = np.log(vals) + 1.0
-            if use_idf and len(vals):
-                vals = vals * self.idf[cols]
-            if self.params.get("norm") == "l2" and len(vals):
-                norm = np.sqrt(np.dot(vals, vals))
-                if norm > 0:
-                    vals = vals / norm
-            order = np.argsort(cols)
-            indices.extend(cols[order].tolist())
-            data.extend(vals[order].tolist())
-            indptr.append(len(indices))
+        lower = bool(self.params["lowercase"])
+        n_features = len(self.terms)
+        rows: list[np.ndarray] = []
+        for r, raw in enumerate(texts):
+            ids = [j for j in map(get, _char_grams(raw, lo, hi, lower)) if j is not None]
+            rows.append(np.asarray(ids, dtype=np.int64) + r * n_features)
+        keys = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        uniq, counts = np.unique(keys, return_counts=True)  # sorted: by row, then by column
+        row_of, cols = np.divmod(uniq, n_features)
+        vals = counts.astype(np.float64)
+        if self.params["sublinear_tf"]:
+            vals = np.log(vals) + 1.0
+        if self.params["use_idf"]:
+            vals = vals * self.idf[cols]
+        if self.params.get("norm") == "l2":
+            norms = np.sqrt(np.bincount(row_of, weights=vals * vals, minlength=len(texts)))
+            vals = vals / np.where(norms > 0, norms, 1.0)[row_of]
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(row_of, minlength=len(texts)))])
         return csr_matrix(
-            (
-                np.asarray(data, dtype=np.float32),
-                np.asarray(indices, dtype=np.int32),
-                np.asarray(indptr, dtype=np.int32),
-            ),
-            shape=(len(texts), len(self.terms)),
+            (vals.astype(np.float32), cols.astype(np.int32), indptr.astype(np.int32)),
+            shape=(len(texts), n_features),
         )
 
     def proba(self, x: Any) -> np.ndarray:
