@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from claimcheck.errors import InputError, NotFoundError
+from claimcheck.errors import ConflictError, InputError, NotFoundError
 
 UTC = dt.UTC
 GENESIS_HASH = "0" * 64
@@ -38,6 +38,13 @@ class EntryNotFound(LedgerError, NotFoundError):
     code = NotFoundError.code
 
 
+class DecisionConflict(LedgerError, ConflictError):
+    """A decision on a finding that already has one, without naming the decision it supersedes."""
+
+    http_status = ConflictError.http_status
+    code = ConflictError.code
+
+
 @dataclass(frozen=True)
 class VerifyReport:
     ok: bool
@@ -45,6 +52,31 @@ class VerifyReport:
     first_bad_seq: int | None = None
     problem: str = ""
     head_hash: str | None = None  # hash of the newest entry when ok: anchor it elsewhere to detect truncation
+    head_seq: int | None = None
+    signed: int = 0  # entries with a valid signature
+    unsigned: int = 0  # entries written before signing existed (a prefix of the chain)
+    key_id: str | None = None  # the key signatures were checked with
+    checkpoint_seq: int | None = None  # the latest checkpoint the chain was compared with
+    checkpoint_time: str | None = None
+    truncated: bool = False
+
+    def summary(self) -> str:
+        """One line for people: what was checked and, when damaged, the first bad seq or the truncation."""
+        if not self.ok:
+            if self.truncated:
+                return f"台账被截断 review record truncated: {self.problem}"
+            where = f" at entry {self.first_bad_seq}" if self.first_bad_seq is not None else ""
+            return f"台账受损 review record damaged{where}: {self.problem}"
+        parts = [f"OK 台账完好: {self.entries} {'entry' if self.entries == 1 else 'entries'}, chain intact"]
+        if self.signed:
+            parts.append(f"{self.signed} signed by key {self.key_id}")
+        if self.unsigned:
+            parts.append(f"entries 1..{self.unsigned} unsigned (legacy, written before signing)")
+        if self.checkpoint_seq is not None:
+            parts.append(f"matches checkpoint at entry {self.checkpoint_seq} ({self.checkpoint_time})")
+        elif self.entries:
+            parts.append("no checkpoint yet, so deleting the newest entries cannot be detected")
+        return "; ".join(parts)
 
 
 def canonical_json(obj: Any) -> str:

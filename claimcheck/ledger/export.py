@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from claimcheck.clock import show_time
 from claimcheck.ledger.chain import RECORD_KINDS, LedgerError, canonical_json
+from claimcheck.sheets import escape_formula, keep_formulas_as_text
 
 EXPORT_FORMATS = ("xlsx", "csv", "json")
 
@@ -58,7 +60,7 @@ def _record_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
             latest[d["finding_index"]] = d  # in seq order: the last one wins
         base = {
             "seq": e["seq"],
-            "time": e["created_at"],
+            "time": show_time(e["created_at"]),  # local time with offset; "entries" keeps the hashed UTC
             "kind": e["kind"],
             "subject": e["subject"],
             "sku": e["sku"],
@@ -91,7 +93,7 @@ def _record_rows(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
                         "decision": d["decision"],
                         "decision_reason": d["reason"],
                         "decision_reviewer": d["reviewer"],
-                        "decision_time": d["created_at"],
+                        "decision_time": show_time(d["created_at"]),
                         "decision_seq": d["seq"],
                     }
             rows.append(row)
@@ -114,9 +116,7 @@ def _xlsx_safe(value: Any) -> Any:
 
 def _csv_safe(value: Any) -> Any:
     # Spreadsheet formula injection: text that Excel would evaluate is prefixed with an apostrophe.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return escape_formula(value)
 
 
 def write_export(items: list[dict[str, Any]], path: Path, fmt: str) -> Path:
@@ -147,9 +147,6 @@ def _write(items: list[dict[str, Any]], path: Path, fmt: str) -> Path:
         for name, frame in (("records", records), ("entries", chain)):
             frame.map(_xlsx_safe).to_excel(xw, sheet_name=name, index=False)
             sheet = xw.sheets[name]
-            for cells in sheet.iter_rows():
-                for cell in cells:
-                    if cell.data_type == "f":  # text that starts with "=" is data, never a formula
-                        cell.data_type = "s"
+            keep_formulas_as_text(sheet)  # text that starts with "=" is data, never a formula
             sheet.freeze_panes = "A2"
     return path

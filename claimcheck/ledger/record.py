@@ -10,6 +10,11 @@ the chain.
 Appends are serialised across processes (see :mod:`claimcheck.store.locking`)
 and are single transactions, so concurrent writers keep one gapless chain and
 a writer killed mid-append leaves nothing behind.
+
+With a key file (``key_file``) every appended entry is signed (see
+:mod:`claimcheck.ledger.signing`) and :meth:`Ledger.checkpoint` writes the signed
+head to ``checkpoint_file`` (see :mod:`claimcheck.ledger.checkpoint`); without
+one, entries are written unsigned, as before signing existed.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Any, Literal, cast
 
 from sqlalchemy import Connection, Row, Table, func, insert, select
 
+from claimcheck.errors import IntegrityError
 from claimcheck.ledger.chain import (
     GENESIS_HASH,
     KINDS,
@@ -32,28 +38,38 @@ from claimcheck.ledger.chain import (
     LedgerError,
     VerifyReport,
     canonical_json,
-    check_entry,
     compute_hash,
     iso_utc,
 )
+from claimcheck.ledger.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    append_checkpoint,
+    make_checkpoint,
+    read_checkpoints,
+)
+from claimcheck.ledger.decisions import DECISIONS, MAX_SEQ, check_request, decision_payload
 from claimcheck.ledger.export import EXPORT_FORMATS, write_export
+from claimcheck.ledger.integrity import verify_rows
+from claimcheck.ledger.signing import LedgerKey, load_key, load_or_create_key
 from claimcheck.store.locking import LEDGER_LOCK, locked_transaction, read_transaction
 from claimcheck.store.migrate import ensure_schema
 from claimcheck.store.models import SKU_LEN, SUBJECT_LEN, LedgerEntry
 from claimcheck.types import ScreenResult
 
-DECISIONS = ("confirm", "dismiss")
+__all__ = ["DECISIONS", "MAX_SEQ", "Ledger"]
 
 _T = cast(Table, LedgerEntry.__table__)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MAX_SKU = SKU_LEN
 _MAX_SUBJECT = SUBJECT_LEN
-#: ledger seqs are stored as 64-bit integers; larger numbers cannot name an entry
-MAX_SEQ = 2**63 - 1
 
 #: called inside an append's transaction right after the insert, with the new seq (tests use it to
 #: kill a writer there); the default does nothing
 AfterInsert = Callable[[int], None]
+#: called inside an append's transaction with the new seq, last before the commit: if it raises,
+#: nothing is appended (screening writes its reports here, so an entry never exists without them)
+BeforeCommit = Callable[[int], object]
 
 
 def _bound(value: dt.date | dt.datetime | str | None, tz: dt.tzinfo, *, end: bool) -> tuple[dt.datetime | None, bool]:
@@ -77,12 +93,39 @@ def _bound(value: dt.date | dt.datetime | str | None, tz: dt.tzinfo, *, end: boo
 
 
 class Ledger:
-    """The review record in the database at ``url`` (migrated to the newest schema on first use)."""
+    """The review record in the database at ``url`` (migrated to the newest schema on first use).
 
-    def __init__(self, url: str, *, after_insert: AfterInsert | None = None) -> None:
+    ``key_file`` signs appends (created on the first one when missing) and checks signatures;
+    ``checkpoint_file`` is where :meth:`checkpoint` appends signed heads and :meth:`verify` reads them."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        key_file: Path | None = None,
+        checkpoint_file: Path | None = None,
+        after_insert: AfterInsert | None = None,
+    ) -> None:
         self.url = url
+        self.key_file = key_file
+        self.checkpoint_file = checkpoint_file
         self.after_insert = after_insert
+        self._key: LedgerKey | None = None
         ensure_schema(url)
+
+    def signing_key(self) -> LedgerKey | None:
+        """The key appends are signed with (created on first use); None without a key file."""
+        if self.key_file is None:
+            return None
+        if self._key is None or not self._key.can_sign:
+            self._key = load_or_create_key(self.key_file)
+        return self._key
+
+    def verifying_key(self) -> LedgerKey | None:
+        """The key signatures are checked with; never creates one."""
+        if self._key is not None or self.key_file is None:
+            return self._key
+        return load_key(self.key_file)
 
     # ------------------------------------------------------------------ writing
     def append_result(
@@ -94,8 +137,11 @@ class Ledger:
         sku: str | None,
         input_hash: str,
         meta: dict[str, Any] | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> int:
-        """Append a screening or audit result; returns the new entry's seq."""
+        """Append a screening or audit result; returns the new entry's seq.
+
+        ``before_commit(seq)`` runs last inside the transaction: when it raises, nothing is appended."""
         if kind not in RECORD_KINDS:
             raise LedgerError(f"kind must be one of {', '.join(RECORD_KINDS)}, not {kind!r}")
         if not isinstance(input_hash, str) or not _SHA256.fullmatch(input_hash.lower()):
@@ -112,7 +158,7 @@ class Ledger:
             "findings": data.get("findings", []),
             "meta": meta or {},
         }
-        return self._append(kind, payload, sku=sku, subject=subject, record_seq=None)
+        return self._append(kind, payload, sku=sku, subject=subject, record_seq=None, before_commit=before_commit)
 
     def add_decision(
         self,
@@ -121,54 +167,36 @@ class Ledger:
         decision: Literal["confirm", "dismiss"],
         reason: str,
         reviewer: str,
+        *,
+        via: str = "direct",
+        supersedes: int | None = None,
     ) -> int:
-        """Append a reviewer's decision on one finding of a record; returns the new entry's seq."""
-        if decision not in DECISIONS:
-            raise LedgerError(f"decision must be 'confirm' or 'dismiss', not {decision!r}")
-        reason = (reason or "").strip()
-        reviewer = (reviewer or "").strip()
-        if decision == "dismiss" and not reason:
-            raise LedgerError("a reason is required to dismiss a finding")
-        if not reviewer:
-            raise LedgerError("the reviewer is required")
-        if isinstance(record_seq, bool) or not isinstance(record_seq, int):
-            raise LedgerError(f"record_seq must be an integer, not {record_seq!r}")
-        if isinstance(finding_index, bool) or not isinstance(finding_index, int):
-            raise LedgerError(f"finding_index must be an integer, not {finding_index!r}")
+        """Append a decision on one finding of a record; returns the new entry's seq.
+
+        ``reviewer`` is the identity the front end authenticated (``via`` says how: "api-key", "operator");
+        a finding that already has a decision takes a new one only when ``supersedes`` names it
+        (DecisionConflict otherwise)."""
+        reason, reviewer = check_request(record_seq, finding_index, decision, reason, reviewer, supersedes)
 
         def build(conn: Connection) -> tuple[dict[str, Any], str | None, str | None]:
-            row = conn.execute(select(_T).where(_T.c.seq == record_seq)).first() if 0 < record_seq <= MAX_SEQ else None
-            if row is None:
-                raise EntryNotFound(f"there is no entry {record_seq} in the review record")
-            if row.kind not in RECORD_KINDS:
-                raise LedgerError(f"entry {record_seq} is a {row.kind}, not a screening or audit record")
-            findings = json.loads(row.payload).get("findings", [])
-            if not 0 <= finding_index < len(findings):
-                raise LedgerError(
-                    f"record {record_seq} has {len(findings)} finding(s); there is no finding {finding_index}"
-                    + (f" (valid: 0..{len(findings) - 1})" if findings else "")
-                )
-            finding = findings[finding_index]
-            payload = {
-                "record_seq": record_seq,
-                "record_hash": row.entry_hash,
-                "finding_index": finding_index,
-                "rule_id": finding.get("rule_id"),
-                "finding_text": finding.get("text"),
-                "decision": decision,
-                "reason": reason,
-                "reviewer": reviewer,
-                "sku": row.sku,
-                "subject": row.subject,
-            }
-            return payload, row.sku, row.subject
+            return decision_payload(conn, record_seq, finding_index, decision, reason, reviewer, via, supersedes)
 
         return self._append("decision", build, sku=None, subject=None, record_seq=record_seq)
 
-    def _append(self, kind: str, payload_or_builder, *, sku: str | None, subject: str | None, record_seq) -> int:
+    def _append(
+        self,
+        kind: str,
+        payload_or_builder,
+        *,
+        sku: str | None,
+        subject: str | None,
+        record_seq,
+        before_commit: BeforeCommit | None = None,
+    ) -> int:
         for name, value, limit in (("sku", sku, _MAX_SKU), ("subject", subject, _MAX_SUBJECT)):
             if value is not None and (not isinstance(value, str) or len(value) > limit):
                 raise LedgerError(f"{name} must be a string of at most {limit} characters, not {value!r}")
+        key = self.signing_key()
         with locked_transaction(self.url, LEDGER_LOCK) as conn:
             if callable(payload_or_builder):
                 payload_obj, sku, subject = payload_or_builder(conn)
@@ -181,6 +209,7 @@ class Ledger:
             last = conn.execute(select(_T.c.seq, _T.c.entry_hash).order_by(_T.c.seq.desc()).limit(1)).first()
             seq, prev_hash = (last.seq + 1, last.entry_hash) if last else (1, GENESIS_HASH)
             created_at = dt.datetime.now(UTC)
+            entry_hash = compute_hash(prev_hash, seq, kind, iso_utc(created_at), payload)
             conn.execute(
                 insert(_T).values(
                     seq=seq,
@@ -188,31 +217,54 @@ class Ledger:
                     created_at=created_at,
                     payload=payload,
                     prev_hash=prev_hash,
-                    entry_hash=compute_hash(prev_hash, seq, kind, iso_utc(created_at), payload),
+                    entry_hash=entry_hash,
                     sku=sku,
                     subject=subject,
                     record_seq=record_seq,
+                    signature=key.sign_entry(entry_hash) if key is not None else None,
+                    key_id=key.key_id if key is not None else None,
                 )
             )
             if self.after_insert is not None:
                 self.after_insert(seq)
+            if before_commit is not None:
+                before_commit(seq)
         return seq
 
     # ------------------------------------------------------------------ checking
     def verify(self) -> VerifyReport:
-        """Re-walk the chain; report the first entry that was edited, removed, inserted or moved."""
-        expected, prev_hash, count = 1, GENESIS_HASH, 0
-        bad: tuple[int, str] | None = None
+        """Re-walk the chain: links and hashes, signatures and checkpoints; report the first problem.
+
+        A damaged chain, a forged or unreadable checkpoint file and truncation are reports with ok False;
+        LedgerKeyError (a ConfigError) when the record or checkpoints are signed but no key is there to check them."""
+        key = self.verifying_key()
+        try:
+            checkpoints = read_checkpoints(self.checkpoint_file, key) if self.checkpoint_file is not None else []
+        except CheckpointError as exc:
+            return VerifyReport(ok=False, entries=self.count(), problem=exc.message)
+        key_name = f"the ledger key file {self.key_file.name}" if self.key_file is not None else "a ledger key"
         with read_transaction(self.url) as conn:
             rows = conn.execution_options(yield_per=1000).execute(select(_T).order_by(_T.c.seq, _T.c.id))
-            for row in rows:
-                count += 1
-                if bad is None:
-                    bad = check_entry(row, expected, prev_hash)
-                    prev_hash, expected = row.entry_hash, row.seq + 1
-        if bad is not None:
-            return VerifyReport(ok=False, entries=count, first_bad_seq=bad[0], problem=bad[1])
-        return VerifyReport(ok=True, entries=count, head_hash=prev_hash if count else None)
+            return verify_rows(rows, key, checkpoints, key_name=key_name)
+
+    def checkpoint(self) -> Checkpoint:
+        """Verify the record and append its signed head to the checkpoint file.
+
+        LedgerError when there is no key or checkpoint file, the record is empty, or it does not verify
+        (a damaged record is never checkpointed: the report's summary says why)."""
+        if self.checkpoint_file is None or self.key_file is None:
+            raise LedgerError("checkpoints need a ledger key file and a checkpoint file")
+        key = self.signing_key()
+        assert key is not None
+        report = self.verify()
+        if not report.ok:
+            raise CheckpointRefused(report)
+        if report.head_seq is None or report.head_hash is None:
+            raise LedgerError("the review record is empty: there is nothing to checkpoint yet")
+        unsigned_upto = report.unsigned if report.signed else report.head_seq
+        checkpoint = make_checkpoint(key, report.head_seq, report.head_hash, unsigned_upto)
+        append_checkpoint(self.checkpoint_file, checkpoint)
+        return checkpoint
 
     # ------------------------------------------------------------------ reading
     def get(self, seq: int) -> dict[str, Any]:
@@ -273,6 +325,14 @@ class Ledger:
             return conn.execute(select(func.count()).select_from(_T)).scalar_one()
 
 
+class CheckpointRefused(IntegrityError):
+    """The record does not verify, so its head is not checkpointed."""
+
+    def __init__(self, report: VerifyReport) -> None:
+        super().__init__(f"not checkpointed: {report.summary()}")
+        self.report = report
+
+
 def _as_dict(row: Row) -> dict[str, Any]:
     return {
         "seq": row.seq,
@@ -284,6 +344,8 @@ def _as_dict(row: Row) -> dict[str, Any]:
         "payload": json.loads(row.payload),
         "entry_hash": row.entry_hash,
         "prev_hash": row.prev_hash,
+        "key_id": row.key_id,
+        "signature": row.signature,
     }
 
 
@@ -296,6 +358,8 @@ def _decision_view(row: Row) -> dict[str, Any]:
         "decision": payload.get("decision"),
         "reason": payload.get("reason"),
         "reviewer": payload.get("reviewer"),
+        "reviewer_via": payload.get("reviewer_via"),
+        "supersedes": payload.get("supersedes"),
     }
 
 
