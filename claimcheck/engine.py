@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from claimcheck import __version__
+from claimcheck.chunks import chunk_bounds
 from claimcheck.config import Settings
 from claimcheck.context import DocContext, Section
 from claimcheck.detectors import Detector, DetectorResources, Traits, create_detector
@@ -20,7 +21,7 @@ from claimcheck.io.sections import split_sections
 from claimcheck.lexicons import Lexicon, load_lexicon
 from claimcheck.nlp.doc import ClaimDoc, TextPipeline
 from claimcheck.nlp.units import UnitConfig
-from claimcheck.postprocess import Step, default_steps, run_steps
+from claimcheck.postprocess import Step, cap_findings, default_steps, run_steps
 from claimcheck.store.catalogue import ProductCatalogue
 from claimcheck.store.repository import SpecStore
 from claimcheck.types import Finding, ScreenResult, verdict_for
@@ -34,12 +35,16 @@ class Engine:
         steps: Sequence[Step],
         pipeline: TextPipeline,
         catalogue: ProductCatalogue | None = None,
+        max_findings: int | None = None,
+        chunk_chars: int | None = None,
     ) -> None:
         self.lexicon = lexicon
         self.detectors = list(detectors)
         self.steps = list(steps)
         self.pipeline = pipeline
         self.catalogue = catalogue
+        self.max_findings = max_findings  # per screened text (Settings.max_findings); None: no cap
+        self.chunk_chars = chunk_chars  # screen longer texts in pieces (Settings.screen_chunk_chars)
         self._versions = {"claimcheck": __version__, "lexicon": lexicon.version_tag}
         self._versions.update({d.name: d.version for d in self.detectors})
 
@@ -66,7 +71,8 @@ class Engine:
             protect=matcher.raw_spans,
         )
         traits = {d.name: Traits.of(d) for d in detectors}
-        return cls(lexicon, detectors, default_steps(ctx, traits), pipeline, catalogue)
+        steps = default_steps(ctx, traits)
+        return cls(lexicon, detectors, steps, pipeline, catalogue, settings.max_findings, settings.screen_chunk_chars)
 
     @property
     def versions(self) -> dict[str, str]:
@@ -115,6 +121,27 @@ class Engine:
             out.append(f)
         return out
 
+    def _findings(self, text: str, context: DocContext | None) -> list[Finding]:
+        """Every finding of ``text``: a long text with no product in pieces, which find the same (claimcheck.chunks)."""
+        if self.chunk_chars is None or len(text) <= self.chunk_chars or (context or DocContext()).has_products:
+            return self.analyze(self.make_doc(text, context))
+        findings: list[Finding] = []
+        for start, end in chunk_bounds(text, self.chunk_chars):
+            for f in self.analyze(self.make_doc(text[start:end], context)):
+                findings.append(f.replace(start=f.start + start, end=f.end + start) if start else f)
+        return findings
+
     def screen(self, text: str, context: DocContext | None = None) -> ScreenResult:
-        findings = self.analyze(self.make_doc(text, context))
-        return ScreenResult.model_construct(verdict=verdict_for(findings), findings=findings, versions=self.versions)
+        findings = self._findings(text, context)
+        verdict = verdict_for(findings)  # of every finding, listed or not
+        kept, notice = cap_findings(findings, self.max_findings)
+        if notice is None:
+            return ScreenResult.model_construct(verdict=verdict, findings=findings, versions=self.versions)
+        return ScreenResult.model_construct(
+            verdict=verdict,
+            findings=kept,
+            versions=self.versions,
+            truncated=True,
+            findings_total=len(findings),
+            notice=notice,
+        )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from claimcheck.detectors.base import Granularity, Traits
+from claimcheck.intervals import OverlapIndex
 from claimcheck.lexicons import ContextRules
 from claimcheck.nlp.doc import ClaimDoc
 from claimcheck.nlp.normalize import compact
@@ -219,15 +220,16 @@ class MergeOverlaps:
             if f.category.value in (self.traits[f.detector].decides if f.detector in self.traits else ())
         }
         if decided:
-            by_category: dict[str, list[tuple[int, int]]] = {}
+            spans: dict[str, list[tuple[int, int]]] = {}
             for s, e, c in decided:
-                by_category.setdefault(c, []).append((s, e))
+                spans.setdefault(c, []).append((s, e))
+            by_category = {c: OverlapIndex(v) for c, v in spans.items()}  # a bisect per finding, not a scan
             findings = [
                 f
                 for f in findings
                 if f.category.value not in by_category
                 or (f.start, f.end, f.category.value) in decided
-                or not any(s < f.end and f.start < e for s, e in by_category[f.category.value])
+                or not by_category[f.category.value].overlaps(f.start, f.end)
                 or _decides(self.traits, f)
             ]
         return merge_overlaps(doc, findings)
@@ -272,6 +274,24 @@ def merge_overlaps(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
             )
         )
     return merged
+
+
+def cap_findings(findings: list[Finding], limit: int | None) -> tuple[list[Finding], str | None]:
+    """At most ``limit`` findings, the most severe first, kept in their order; and a notice when any were left out.
+
+    A text of nothing but prohibited terms yields a finding every few characters; past a few
+    thousand no reviewer reads them, and the response, reports and review record would only grow.
+    Keeping the most severe keeps the verdict the same as the full list's.
+    """
+    if limit is None or len(findings) <= limit:
+        return findings, None
+    order = sorted(range(len(findings)), key=lambda i: -findings[i].severity.rank)  # stable: text order within a rank
+    kept = [findings[i] for i in sorted(order[:limit])]
+    notice = (
+        f"共发现 {len(findings)} 处问题，仅列出最严重的 {limit} 处（上限 max_findings），请拆分文本后复核 "
+        f"(findings truncated: {limit} of {len(findings)} shown)"
+    )
+    return kept, notice
 
 
 def default_steps(rules: ContextRules, traits: TraitMap) -> list[Step]:

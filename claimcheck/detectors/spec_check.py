@@ -10,10 +10,12 @@ wording come from data (``specs/verdicts.yaml``, ``labels.yaml``).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from claimcheck.detectors.base import DetectorResources, Granularity, register_detector
+from claimcheck.intervals import GrowingOverlapIndex, OverlapIndex, SpanList, StartIndex
 from claimcheck.labels import Labels, default_labels
 from claimcheck.nlp.doc import ClaimDoc
 from claimcheck.specs.check import ClaimCheck, ClaimChecker
@@ -80,19 +82,25 @@ class SpecCheckDetector:
         taken: dict[str, list[tuple[int, int]]] = {}
         for sku, l_start, l_end in sections:
             index = self._index(sku, self.catalogue.record(sku))
-            used: list[tuple[int, int]] = []
+            used: list[tuple[int, int]] = SpanList()  # the matchers test each candidate against it
             section = light.text[l_start:l_end]
             for chk, a, b in [*self.values.match(section, index, used), *self.people.match(section, index, used)]:
                 s, e = light.to_original(l_start + a, l_start + b)
                 out.append((chk, s, e, sku))
                 taken.setdefault(sku, []).append((l_start + a, l_start + b))
+        size = len(light.text) + 1
+        seen: dict[str, GrowingOverlapIndex] = {}  # taken, per SKU: claims × taken spans pairwise was quadratic
+        for sku, spans in taken.items():
+            seen[sku] = GrowingOverlapIndex(size)
+            for a, b in spans:
+                seen[sku].add(a, b)
         for claim in self.extractor.extract(light.text):
             s, e = light.to_original(claim.start, claim.end)
             claim_sku = doc.sku_at(s)
             if claim_sku is None:
                 continue
             sku = claim_sku
-            if any(a < claim.end and claim.start < b for a, b in taken.get(sku, [])):
+            if sku in seen and seen[sku].overlaps(claim.start, claim.end):
                 continue
             if claim.kind == "origin":
                 continue  # places are read clause by clause by the generic matcher, most specific first
@@ -106,10 +114,13 @@ class SpecCheckDetector:
                 continue  # a material named in passing, with no material on file, is no claim to check
             out.append((chk, s, e, sku))
             taken.setdefault(sku, []).append((claim.start, claim.end))
+            seen.setdefault(sku, GrowingOverlapIndex(size)).add(claim.start, claim.end)
+        by_start = {sku: StartIndex(spans) for sku, spans in taken.items()}
         for sku, l_start, l_end in sections:
             index = self._index(sku, self.catalogue.record(sku))
             text = light.text[l_start:l_end]
-            local = [(a - l_start, b - l_start) for a, b in taken.get(sku, []) if l_start <= a < l_end]
+            here = by_start[sku].starting_in(l_start, l_end) if sku in by_start else []
+            local = [(a - l_start, b - l_start) for a, b in here]
             for chk, a, b in self.generic.match(text, index, doc.broadcast_date, local):
                 s, e = light.to_original(l_start + a, l_start + b)
                 out.append((chk, s, e, sku))
@@ -192,13 +203,16 @@ class SpecCheckDetector:
         if self.factual is None:
             return []
         sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(doc.text)]
+        sentence_starts = [s for s, _ in sentences]  # sorted, disjoint: a bisection finds a unit's sentence
+        checked_index = OverlapIndex(checked)
         candidates = []
         for i, u in enumerate(doc.units):
             sku = doc.sku_at(u.start)
             if sku is None:
                 continue
-            sent = next(((s, e) for s, e in sentences if s <= u.start < e), (u.start, u.end))
-            if any(a < sent[1] and sent[0] < b for a, b in checked):
+            k = bisect_right(sentence_starts, u.start) - 1
+            sent = sentences[k] if k >= 0 and u.start < sentences[k][1] else (u.start, u.end)
+            if checked_index.overlaps(*sent):
                 continue
             candidates.append((i, u, sku))
         if not candidates:

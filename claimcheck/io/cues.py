@@ -15,6 +15,8 @@ from claimcheck.errors import InputError
 
 #: digits beyond this in a time field cannot be a broadcast time (and would make int() slow)
 MAX_TIME_DIGITS = 9
+#: the latest time a cue or run-sheet slot may have, in ms (about 11.5 days)
+MAX_TIME_MS = 10**MAX_TIME_DIGITS - 1
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from claimcheck.errors import InputError
 from claimcheck.io import asr_json, srt, stamped, vtt
 from claimcheck.io.cues import Cue, Transcript
 from claimcheck.io.runsheet import RunSheet, Slot, read_run_sheet, run_sheet_from_bytes
-from claimcheck.io.text import decode_bytes, human_size, read_text
+from claimcheck.io.text import decode_bytes, human_size, read_text, upload_source
 
 __all__ = [
     "FORMATS",
@@ -69,18 +69,19 @@ def sniff_format(text: str) -> str | None:
     return None
 
 
-def read_transcript(path: str | Path, max_bytes: int) -> Transcript:
+def read_transcript(path: str | Path, max_bytes: int, encoding: str | None = None) -> Transcript:
     """Read a transcript, choosing the format by extension, else by content; raise InputError on any fault."""
-    raw = read_text(path, max_bytes)
+    raw = read_text(path, max_bytes, encoding)
     suffix = "" if str(path) == "-" else Path(path).suffix.lower()
     return parse_transcript(raw.text, raw.source, suffix)
 
 
-def transcript_from_bytes(data: bytes, name: str, max_bytes: int) -> Transcript:
+def transcript_from_bytes(data: bytes, name: str, max_bytes: int, encoding: str | None = None) -> Transcript:
     """A transcript uploaded as bytes; ``name`` (its file name) gives the source and the format hint."""
+    name = upload_source(name, "transcript")
     if len(data) > max_bytes:
         raise InputError(f"{name}: 输入超过 {human_size(max_bytes)} 上限，请拆分后再检查 (input too large)")
-    raw = decode_bytes(data, name)
+    raw = decode_bytes(data, name, encoding)
     if not raw.text.strip():
         raise InputError(f"{name}: 文件为空，没有可检查的内容 (empty input)")
     return parse_transcript(raw.text, name, Path(name).suffix.lower())

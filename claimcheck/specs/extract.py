@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from claimcheck.intervals import GrowingOverlapIndex
 from claimcheck.specs.tables import SpecTables
 
 ClaimKind = Literal[
@@ -115,14 +116,14 @@ class ClaimExtractor:
         """All claims in ``text`` (light view), ordered by position; overlaps resolved."""
         p = self._patterns
         claims: list[Claim] = []
-        taken: list[tuple[int, int]] = []
+        taken = GrowingOverlapIndex(len(text) + 1)  # a scan of every claim so far made this quadratic
 
         def free(s: int, e: int) -> bool:
-            return all(e <= a or s >= b for a, b in taken)
+            return not taken.overlaps(s, e)
 
         def add(c: Claim) -> None:
             claims.append(c)
-            taken.append((c.start, c.end))
+            taken.add(c.start, c.end)
 
         # compositions with an explicit share
         for key in ("pct_first", "pct_words", "mat_first"):
@@ -213,7 +214,7 @@ class ClaimExtractor:
                 add(Claim("color", m.start(), m.end(), m.group(0), "color", {"color": self._colors[m.group(0)]}))
         return sorted(claims, key=lambda c: (c.start, c.end))
 
-    def _quantities(self, text: str, claims: list[Claim], taken: list[tuple[int, int]]) -> None:
+    def _quantities(self, text: str, claims: list[Claim], taken: GrowingOverlapIndex) -> None:
         for m in self._patterns["qty"].finditer(text):
             if not (m.group("cue") or m.group("zhuang")):
                 continue  # "吃两克就够" is not a net-content claim; a cue or 装 makes it one
@@ -222,7 +223,7 @@ class ClaimExtractor:
             if num is None or conv is None or num <= 0:
                 continue
             s, e = m.start("num"), m.end()
-            if any(not (e <= a or s >= b) for a, b in taken):
+            if taken.overlaps(s, e):
                 continue
             claims.append(
                 Claim(
@@ -234,4 +235,4 @@ class ClaimExtractor:
                     {"amount": num * conv[1], "dimension": conv[0], "as_said": text[s:e]},
                 )
             )
-            taken.append((s, e))
+            taken.add(s, e)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from operator import itemgetter
 from typing import Any
 
 import ahocorasick
 
+from claimcheck.intervals import SpanList, overlaps_any
 from claimcheck.specs.check import ClaimCheck, ClaimVerdict
 from claimcheck.specs.extract import Claim
 from claimcheck.specs.facts import Fact, RecordIndex, Synonyms
@@ -76,7 +79,7 @@ def _basis_before(text: str, q: Quantity) -> str | None:
 
 
 def _overlaps(a: tuple[int, int], taken: Iterable[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in taken)
+    return overlaps_any(taken, a[0], a[1])  # indexed when ``taken`` is a SpanList (no scan per candidate)
 
 
 def _within_clause(text: str, start: int, end: int) -> bool:
@@ -128,13 +131,14 @@ class GenericMatcher:
         names, partial, automaton = self._names(index)
         low = text.lower()
         mentions = sorted((e - len(n) + 1, e + 1, n) for e, n in automaton.iter(low)) if automaton else []
-        used: list[tuple[int, int]] = list(taken)
+        longest = max((len(n) for _, _, n in mentions), default=0)
+        used: list[tuple[int, int]] = SpanList(taken)
         out.extend(self.reports.match(text, index, on, used))
         for q in self.units.find(text):
             span = (q.start, q.end)
             if _overlaps(span, used) or q.low <= 0 < q.high == 0 or _is_basis(text, q):
                 continue
-            attr = self._attribute_of(text, mentions, q)
+            attr = self._attribute_of(text, mentions, q, longest)
             if attr is None and q.dim == "[mass]" and "重" in text[max(0, q.start - 1) : q.end + 1] and "重量" in names:
                 attr = (q.start, q.end, "重量")  # 五克重, 重2公斤: said of the weight
             result = self._check_quantity(
@@ -169,10 +173,13 @@ class GenericMatcher:
 
     # ------------------------------------------------------------------ quantities
     def _attribute_of(
-        self, text: str, mentions: list[tuple[int, int, str]], q: Quantity
+        self, text: str, mentions: list[tuple[int, int, str]], q: Quantity, longest: int | None = None
     ) -> tuple[int, int, str] | None:
         """The attribute a value is said of: a name just before it (含绒量90%, 钙是一百毫克), a name
         just after it (三十五克蛋白质, 90%白鸭绒), or the nearest name earlier in the clause."""
+        if longest is not None:  # sorted by start: only names starting near the value can qualify (not a scan)
+            lo = bisect_left(mentions, q.start - _NEAR - longest, key=itemgetter(0))
+            mentions = mentions[lo : bisect_right(mentions, q.end + 2, key=itemgetter(0))]
         before = [
             (s, e, n)
             for s, e, n in mentions

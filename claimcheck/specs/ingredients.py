@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from claimcheck.intervals import overlaps_any
 from claimcheck.specs.check import ClaimCheck
 from claimcheck.specs.extract import Claim
 from claimcheck.specs.facts import RecordIndex
@@ -20,7 +21,7 @@ _ADDED_PREFIX = re.compile(r"^(?:天然|进口|专利|高纯度?|大量|丰富�
 
 
 def _overlaps(a: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in taken)
+    return overlaps_any(taken, a[0], a[1])  # indexed when ``taken`` is a SpanList (no scan per candidate)
 
 
 class IngredientClaims:

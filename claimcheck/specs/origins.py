@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from claimcheck.intervals import overlaps_any
 from claimcheck.specs.check import ClaimCheck
 from claimcheck.specs.extract import Claim
 from claimcheck.specs.facts import RecordIndex
@@ -21,7 +22,7 @@ _CLAUSE = re.compile(r"[^。！？!?；;，,\n ]+")
 
 
 def _overlaps(a: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in taken)
+    return overlaps_any(taken, a[0], a[1])  # indexed when ``taken`` is a SpanList (no scan per candidate)
 
 
 class OriginClaims:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from claimcheck.intervals import overlaps_any
 from claimcheck.paths import DEFAULT_SPEC_DIR
 from claimcheck.specs.check import ClaimCheck
 from claimcheck.specs.extract import Claim, parse_number
@@ -97,7 +98,7 @@ class PopulationMatcher:
         out = []
         for m in _CLAUSE.finditer(text):
             s, chunk = m.start(), m.group(0)
-            if any(s < b and a < m.end() for a, b in used):
+            if overlaps_any(used, s, m.end()):  # indexed when ``used`` is a SpanList
                 continue
             if not any(c in chunk for c in self.t.permission) or any(c in chunk for c in self.t.negation):
                 continue

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from claimcheck.intervals import overlaps_any
 from claimcheck.paths import DEFAULT_SPEC_DIR
 from claimcheck.specs.check import ClaimCheck, ClaimVerdict
 from claimcheck.specs.extract import Claim
@@ -73,7 +74,7 @@ def status(fact: Fact, on: dt.date) -> ClaimVerdict | None:
 
 
 def _overlaps(a: Span, taken: list[Span]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in taken)
+    return overlaps_any(taken, a[0], a[1])  # indexed when ``taken`` is a SpanList (no scan per candidate)
 
 
 class ReportClaims:

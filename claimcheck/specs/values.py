@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from claimcheck.intervals import overlaps_any
 from claimcheck.paths import DEFAULT_SPEC_DIR
 from claimcheck.specs.check import ClaimCheck
 from claimcheck.specs.extract import Claim
@@ -73,7 +74,7 @@ def load_value_terms(spec_dir: Path = DEFAULT_SPEC_DIR) -> ValueTerms:
 
 
 def _overlaps(a: Span, taken: list[Span]) -> bool:
-    return any(a[0] < e and s < a[1] for s, e in taken)
+    return overlaps_any(taken, a[0], a[1])  # indexed when ``taken`` is a SpanList (no scan per candidate)
 
 
 class ValueMatcher:
