@@ -8,8 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 
-from claimcheck.cli.common import DbOption, FormatOption, OutputFormat, emit_json, parse_date, services
+from claimcheck.cli.common import (
+    DbOption,
+    EncodingOption,
+    FormatOption,
+    OutputFormat,
+    emit_json,
+    parse_date,
+    print_note,
+    services,
+)
 from claimcheck.context import DocContext
 from claimcheck.errors import EXIT_BLOCK, EXIT_OK, InputError
 from claimcheck.service.auditing import audit_transcript, load_run_sheet, load_transcript
@@ -41,14 +51,15 @@ def audit(
     report_dir: Annotated[Path | None, typer.Option("--report-dir", help="Report folder (default: ./reports).")] = None,
     output_format: FormatOption = OutputFormat.table,
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not write to the review record.")] = False,
+    encoding: EncodingOption = None,
 ) -> None:
     """Audit a broadcast transcript against the run sheet (findings with times and SKUs)."""
     svc = services(database_url=database_url)
     context = DocContext(product_category=category, broadcast_date=parse_date(on))
     files = _files(transcript)
     # read everything first: nothing half-read is audited
-    run_sheet = load_run_sheet(svc, schedule) if schedule else None
-    parsed = [load_transcript(svc, f) for f in files]
+    run_sheet = load_run_sheet(svc, schedule, encoding) if schedule else None
+    parsed = [load_transcript(svc, f, encoding) for f in files]
     worst = "pass"
     with Progress(transient=True, disable=len(files) == 1 or output_format is OutputFormat.json) as progress:
         task = progress.add_task("审核中", total=len(files))
@@ -68,6 +79,8 @@ def audit(
             verdict = outcome.result.verdict
             if verdict == "block" or (verdict == "review" and worst == "pass"):
                 worst = verdict
+            if outcome.result.notice:  # findings capped (max_findings): one line on stderr
+                print_note(f"{path.name}: {outcome.result.notice}")
             if output_format is OutputFormat.json:
                 emit_json(outcome.result.to_json_dict(), indent=None)
             else:
@@ -77,6 +90,6 @@ def audit(
                 render(outcome.result, outcome.text, console, source=path.name, labels=svc.engine.lexicon.labels)
                 where = f"报告：{outcome.reports[0]}" if outcome.reports else ""
                 seq = outcome.record_seq
-                console.print(where + (f" · 台账记录号 {seq}" if seq else ""), style="dim")
+                console.print(Text(where + (f" · 台账记录号 {seq}" if seq else ""), style="dim"))
             progress.advance(task)
     raise typer.Exit(EXIT_BLOCK if worst == "block" else EXIT_OK)

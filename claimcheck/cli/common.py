@@ -3,7 +3,14 @@
 Errors: every :class:`~claimcheck.errors.ClaimcheckError` raised anywhere below a
 command is caught once, by :class:`ClaimcheckGroup`, and printed as one line on
 standard error (never interpreted as rich markup, so ``[hh:mm:ss]`` in a message
-stays as written) with the error's exit code.
+stays as written) with the error's exit code. Two more kinds of failure are a
+user's to fix, not a bug, and get the same one line with exit code 2: an
+operating-system error on a path (an output folder that does not exist, a
+read-only disk) and a database that cannot be used (a damaged or non-SQLite file).
+
+Output: text that comes from input (file names, script text, product names) is
+printed as plain text or escaped (:func:`rich.markup.escape`), never parsed as
+rich markup, so ``x[/].txt`` is printed as written.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from claimcheck.config import Settings
-from claimcheck.errors import ClaimcheckError, ConfigError, InputError, describe_validation_errors
+from claimcheck.errors import EXIT_USAGE, ClaimcheckError, ConfigError, InputError, describe_validation_errors
 from claimcheck.service import Services
 
 
@@ -39,8 +46,33 @@ def print_note(message: str) -> None:
     Console(stderr=True, highlight=False, soft_wrap=True).print(Text(message))
 
 
+def describe_os_error(exc: OSError) -> str:
+    """``path: reason`` for an operating-system error (the path is the user's own, on their machine)."""
+    reason = exc.strerror or type(exc).__name__
+    return f"{exc.filename}: {reason}" if exc.filename else f"{reason}"
+
+
+def describe_database_error(exc: BaseException) -> str | None:
+    """One line for a database that cannot be used, or None when ``exc`` is not a database error.
+
+    Looks the exception classes up only where they are already imported, so commands that never
+    open a database do not import SQLAlchemy for this."""
+    sa_exc, sqlite3 = sys.modules.get("sqlalchemy.exc"), sys.modules.get("sqlite3")
+    if sa_exc is not None and isinstance(exc, sa_exc.SQLAlchemyError):
+        orig = getattr(exc, "orig", None)
+        detail = str(orig if orig is not None else type(exc).__name__)
+    elif sqlite3 is not None and isinstance(exc, sqlite3.Error):
+        detail = str(exc)
+    else:
+        return None
+    first = (detail.strip().splitlines() or [type(exc).__name__])[0][:200]
+    return f"数据库无法使用 (the database cannot be used: {first}); check --db or CLAIMCHECK_DATABASE_URL"
+
+
 class ClaimcheckGroup(TyperGroup):
-    """The top-level command group: turns ClaimcheckError into one line and its exit code."""
+    """The top-level command group: turns ClaimcheckError into one line and its exit code.
+
+    OSError (on a path the user named) and database errors become one line and exit code 2."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -48,6 +80,15 @@ class ClaimcheckGroup(TyperGroup):
         except ClaimcheckError as exc:
             print_error(exc.message)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            print_error(describe_os_error(exc))
+            ctx.exit(EXIT_USAGE)
+        except Exception as exc:
+            message = describe_database_error(exc)
+            if message is None:
+                raise
+            print_error(message)
+            ctx.exit(EXIT_USAGE)
 
 
 def make_app(help: str, **kwargs: Any) -> typer.Typer:
@@ -62,6 +103,14 @@ LexiconOption = Annotated[
 ]
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table (readable) or json (the finding contract).")
+]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="The input's text encoding (e.g. gb18030, big5). Default: UTF-8, UTF-16 with BOM or GB18030, "
+        "and a file that reads as mojibake in all of them is refused.",
+    ),
 ]
 
 

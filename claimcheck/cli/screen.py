@@ -7,8 +7,18 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from claimcheck.cli.common import FormatOption, LexiconOption, OutputFormat, emit_json, parse_date, print_note, services
+from claimcheck.cli.common import (
+    EncodingOption,
+    FormatOption,
+    LexiconOption,
+    OutputFormat,
+    emit_json,
+    parse_date,
+    print_note,
+    services,
+)
 from claimcheck.context import DocContext
 from claimcheck.errors import EXIT_BLOCK, EXIT_OK
 from claimcheck.service.screening import load_script, screen_script
@@ -44,6 +54,7 @@ def screen(
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not write the screening to the review record (dry run).")
     ] = False,
+    encoding: EncodingOption = None,
 ) -> None:
     """Screen a pre-broadcast script: print findings, write HTML/JSON reports, record it.
 
@@ -54,7 +65,7 @@ def screen(
         lexicon_dir=lexicon_dir, transformer=transformer, no_classifier=no_classifier, database_url=database_url
     )
     context = DocContext(product_category=category, sku=sku, broadcast_date=parse_date(on))
-    script = load_script(svc, file)
+    script = load_script(svc, file, encoding)
     outcome = screen_script(
         svc,
         script.text,
@@ -66,6 +77,8 @@ def screen(
     )
     if script.note:
         print_note(script.note)
+    if outcome.result.notice:  # findings capped (max_findings): one line on stderr, JSON stays clean
+        print_note(f"{script.source}: {outcome.result.notice}")
     if output_format is OutputFormat.json:
         emit_json(outcome.result.to_json_dict())
     else:
@@ -74,16 +87,17 @@ def screen(
         console = Console(highlight=False)
         render(outcome.result, script.text, console, source=script.source, labels=svc.engine.lexicon.labels)
         where = f"报告：{outcome.reports[0]}" if outcome.reports else ""
-        console.print(where + (f" · 台账记录号 {outcome.record_seq}" if outcome.record_seq else ""), style="dim")
+        console.print(Text(where + (f" · 台账记录号 {outcome.record_seq}" if outcome.record_seq else ""), style="dim"))
     raise typer.Exit(EXIT_BLOCK if outcome.result.verdict == "block" else EXIT_OK)
 
 
 def units(
     file: Annotated[str, typer.Argument(help="Text file; '-' reads standard input.")],
     lexicon_dir: LexiconOption = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Print the claim units (sentences and clauses) a text is split into, one per line."""
     svc = services(lexicon_dir=lexicon_dir, no_classifier=True)
-    script = load_script(svc, file)
+    script = load_script(svc, file, encoding)
     for u in svc.engine.make_doc(script.text).units:
         typer.echo(f"{u.start}\t{u.end}\t{script.text[u.start : u.end]}")

@@ -6,31 +6,33 @@ import io
 import zipfile
 from pathlib import Path
 
-from claimcheck.io.text import InputError, TextInput, check_file, decode_bytes, human_size, read_text
+from claimcheck.io.text import InputError, TextInput, check_file, decode_bytes, human_size, read_text, upload_source
 
 #: a .docx is a zip; its unpacked XML may be this many times the text limit before it is refused
 _DOCX_XML_FACTOR = 20
 
 
-def read_script(path: str | Path, max_bytes: int) -> TextInput:
+def read_script(path: str | Path, max_bytes: int, encoding: str | None = None) -> TextInput:
     """Read ``path`` (``-`` for standard input) as script text, or raise InputError.
 
     ``.docx`` is read with python-docx: body paragraphs (and table cells, in document order)
-    joined by newlines. Every other file goes through :func:`~claimcheck.io.text.read_text`.
+    joined by newlines. Every other file goes through :func:`~claimcheck.io.text.read_text` (in
+    ``encoding`` when one is named).
     """
     if str(path) == "-":
-        return read_text(path, max_bytes)
+        return read_text(path, max_bytes, encoding)
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".docx":
         return _read_docx(p, max_bytes)
     if suffix == ".doc":
         raise InputError(f"{p}: 旧版 Word .doc 格式不支持，请另存为 .docx 或 .txt (legacy .doc is not supported)")
-    return read_text(p, max_bytes)
+    return read_text(p, max_bytes, encoding)
 
 
-def script_from_bytes(data: bytes, name: str, max_bytes: int) -> TextInput:
+def script_from_bytes(data: bytes, name: str, max_bytes: int, encoding: str | None = None) -> TextInput:
     """A script uploaded as bytes; ``name`` (its file name) gives the source and, for .docx, the format."""
+    name = upload_source(name, "script.txt")
     if len(data) > max_bytes:
         raise InputError(f"{name}: 输入超过 {human_size(max_bytes)} 上限，请拆分后再检查 (input too large)")
     suffix = Path(name).suffix.lower()
@@ -38,7 +40,7 @@ def script_from_bytes(data: bytes, name: str, max_bytes: int) -> TextInput:
         raise InputError(f"{name}: 旧版 Word .doc 格式不支持，请另存为 .docx 或 .txt (legacy .doc is not supported)")
     if suffix == ".docx":
         return _docx_text(io.BytesIO(data), name, max_bytes)
-    result = decode_bytes(data, name)
+    result = decode_bytes(data, name, encoding)
     if not result.text.strip():
         raise InputError(f"{name}: 文件为空，没有可检查的内容 (empty input)")
     return result

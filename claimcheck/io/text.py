@@ -1,8 +1,9 @@
 """Read a script file (or standard input) as text, with clear errors.
 
-Chinese scripts are often saved as GBK/GB18030 by older editors, so UTF-8 is
-tried first, then a UTF-16 byte-order mark, then GB18030 (a superset of GBK and
-GB2312); the caller is told which encoding was used.
+Chinese scripts are often saved as GBK/GB18030 by older editors, so a UTF-16
+byte-order mark, UTF-8 and then GB18030 are tried, and a GB18030 reading that is
+mojibake is refused (the rule is :mod:`claimcheck.textcodec`); a user who names
+the encoding gets it as named. The caller is told which encoding was used.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 from claimcheck.errors import InputError
+from claimcheck.textcodec import UndecodableText, decode_text
 
-__all__ = ["InputError", "TextInput", "check_file", "decode_bytes", "human_size", "read_text"]
+__all__ = ["InputError", "TextInput", "check_file", "decode_bytes", "human_size", "read_text", "upload_source"]
+
+#: the longest uploaded file name kept (the end of it, where the extension is)
+MAX_NAME = 100
 
 
 @dataclass(frozen=True)
@@ -49,21 +54,28 @@ def _looks_binary(data: bytes) -> bool:
     return len(sample) > 0 and control / len(sample) > 0.05
 
 
-def decode_bytes(data: bytes, source: str) -> TextInput:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return TextInput(data.decode("utf-16"), "utf-16", source)
-        except UnicodeDecodeError:
-            raise InputError(f"{source}: 文件以 UTF-16 标记开头但内容无法解码 (invalid UTF-16)") from None
-    if _looks_binary(data):
+def upload_source(name: str | None, default: str) -> str:
+    """An uploaded file's name as a source to show and to choose a format by: a base name, never a path.
+
+    ``..``, ``.`` and empty names become ``default``; a long name keeps its last
+    :data:`MAX_NAME` characters (where the extension is); control characters go.
+    """
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    if base.strip(".") == "":
+        return default
+    return base[-MAX_NAME:]
+
+
+def decode_bytes(data: bytes, source: str, encoding: str | None = None) -> TextInput:
+    """Text of ``data``: in ``encoding`` when one is named, else by :func:`claimcheck.textcodec.decode_text`."""
+    if not encoding and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and _looks_binary(data):
         raise InputError(f"{source}: 不是文本文件，看起来是二进制文件 (binary file, not text)")
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        return TextInput(text, "utf-8" if enc == "utf-8-sig" else enc, source)
-    raise InputError(f"{source}: 无法识别文件编码，请另存为 UTF-8 (unknown encoding: not UTF-8, UTF-16 or GB18030)")
+    try:
+        text, used = decode_text(data, encoding)
+    except UndecodableText as exc:
+        raise InputError(f"{source}: {exc}") from None
+    return TextInput(text, used, source)
 
 
 def _read_limited(fh: BinaryIO, limit: int, source: str) -> bytes:
@@ -91,8 +103,8 @@ def check_file(p: Path, max_bytes: int) -> None:
         )
 
 
-def read_text(path: str | Path, max_bytes: int) -> TextInput:
-    """Read ``path`` (``-`` for standard input) as text, or raise InputError."""
+def read_text(path: str | Path, max_bytes: int, encoding: str | None = None) -> TextInput:
+    """Read ``path`` (``-`` for standard input) as text (in ``encoding`` when named), or raise InputError."""
     if str(path) == "-":
         data = _read_limited(sys.stdin.buffer, max_bytes, "标准输入")
         source = "标准输入"
@@ -107,7 +119,7 @@ def read_text(path: str | Path, max_bytes: int) -> TextInput:
             raise InputError(f"{source}: 没有读取权限 (permission denied)") from None
         except OSError as exc:
             raise InputError(f"{source}: 无法读取文件 ({exc.strerror or exc})") from None
-    result = decode_bytes(data, source)
+    result = decode_bytes(data, source, encoding)
     if not result.text.strip():
         raise InputError(f"{source}: 文件为空，没有可检查的内容 (empty input)")
     return result

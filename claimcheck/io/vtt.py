@@ -11,7 +11,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from claimcheck.errors import InputError
 from claimcheck.io.cues import Cue, check_timing, clock_ms, err, join_lines, lines, show
 
-_VTT_TS = re.compile(r"^(?:(\d{2,}):)?(\d{2}):(\d{2})\.(\d{3})$")
+_VTT_TS = re.compile(r"^(?:(\d{2,5}):)?(\d{2}):(\d{2})\.(\d{3})$")  # hours bounded: int() of 5,000 digits
 
 
 def _vtt_ts(ts: str) -> int | None:

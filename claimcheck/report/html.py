@@ -8,7 +8,6 @@ inject markup into the report.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from claimcheck.clock import now_utc, show_time
 from claimcheck.labels import Labels, default_labels
 from claimcheck.report.terminal import line_col
 from claimcheck.types import ScreenResult, Severity
@@ -119,7 +119,7 @@ def render_html(
     return _ENV.get_template("report.html.j2").render(
         title=title,
         source=source,
-        generated=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        generated=show_time(now_utc()),  # local time with its offset, like every time a person reads
         broadcast_id=broadcast_id,
         record_seq=record_seq,
         verdict=result.verdict.value,

@@ -1,5 +1,8 @@
 """Readable terminal report (rich): each finding with the offending text
-highlighted in its context. Labels are Chinese, for the reviewers who read it."""
+highlighted in its context. Labels are Chinese, for the reviewers who read it.
+
+Every cell is a :class:`rich.text.Text`, never a str: rich parses a str as
+markup, so script text such as ``[00:01:05]`` would vanish and ``[/]`` would raise."""
 
 from __future__ import annotations
 
@@ -76,9 +79,9 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "", 
                     *(("\n", product_label(f.sku, f.product_name)) if f.sku else ()),
                 ),
                 context_text(text, f.start, f.end, style=_SEVERITY_STYLE[f.severity]),
-                f.explanation,
-                f.legal_basis,
-                f.suggestion or "—",
+                Text(f.explanation),
+                Text(f.legal_basis),
+                Text(f.suggestion or "—"),
             )
         console.print(table)
     if backed:
@@ -89,7 +92,7 @@ def render(result: ScreenResult, text: str, console: Console, source: str = "", 
         ok.add_column("依据", ratio=3, overflow="fold")
         for f in backed:
             line, col = line_col(text, f.start)
-            ok.add_row(f"{line}:{col}", f.text, product_label(f.sku, f.product_name), f.explanation)
+            ok.add_row(f"{line}:{col}", Text(f.text), Text(product_label(f.sku, f.product_name)), Text(f.explanation))
         console.print(ok)
     v = dict(result.versions)
     head_v = f"版本：claimcheck {v.pop('claimcheck', '—')} · 词库 {v.pop('lexicon', '—')}"

@@ -22,10 +22,14 @@ class Base(DeclarativeBase):
 
 
 class Supplier(Base):
+    """A supplier, shared by the products it supplies; ``lookup_key`` is ``code:<credit code>`` or ``name:<name>``."""
+
     __tablename__ = "suppliers"
+    __table_args__ = (UniqueConstraint("lookup_key", name="uq_suppliers_lookup_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    lookup_key: Mapped[str] = mapped_column(String(300))
+    name: Mapped[str] = mapped_column(String(200))
     credit_code: Mapped[str | None] = mapped_column(String(64))
     contact: Mapped[str | None] = mapped_column(String(200))
     products: Mapped[list[Product]] = relationship(back_populates="supplier")
@@ -169,6 +173,10 @@ class LedgerEntry(Base):
     sku: Mapped[str | None] = mapped_column(String(SKU_LEN), index=True)
     subject: Mapped[str | None] = mapped_column(String(SUBJECT_LEN), index=True)
     record_seq: Mapped[int | None] = mapped_column(Integer, index=True)
+    # Ed25519 signature over entry_hash and the id of the key that made it (see claimcheck.ledger.signing);
+    # NULL on entries written before signing existed
+    signature: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class ApiKey(Base):
@@ -182,3 +190,5 @@ class ApiKey(Base):
     name: Mapped[str] = mapped_column(String(KEY_NAME_LEN))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # what the key may do: "read" and/or "write", space-separated (see claimcheck.store.keys.SCOPES)
+    scopes: Mapped[str] = mapped_column(String(64), server_default="read write")

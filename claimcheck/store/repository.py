@@ -1,13 +1,22 @@
-"""SpecStore: product records in and out of the database, one transaction per import."""
+"""SpecStore: product records in and out of the database, one transaction per import.
+
+Suppliers are shared between products and identified by credit code (or by name
+when there is none, :attr:`SupplierIn.key`). An import may change a supplier's
+details only when every product that shows that supplier is in the same import;
+otherwise it would silently change another product's record, so it is refused
+with :class:`SupplierConflict` (see docs/PRODUCTS.md).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from claimcheck.errors import ConflictError, IntegrityError, describe_validation_errors
 from claimcheck.store.models import (
     Certificate,
     Ingredient,
@@ -27,6 +36,22 @@ from claimcheck.store.schema import (
     TestReportIn,
 )
 from claimcheck.store.session import session_scope
+
+
+def _fields(sup: SupplierIn) -> tuple[str, str | None, str | None]:
+    return sup.name, sup.credit_code, sup.contact
+
+
+class SupplierConflict(ConflictError):
+    """An import would change the supplier details that another product's record shows."""
+
+
+def _details(name: str, credit_code: str | None, contact: str | None) -> tuple[str, str, str]:
+    return name, (credit_code or "").upper(), contact or ""
+
+
+def _describe(name: str, credit_code: str | None, contact: str | None) -> str:
+    return f"{name!r}" + (f", credit code {credit_code}" if credit_code else "") + f", contact {contact or '—'}"
 
 
 class SpecStore:
@@ -49,17 +74,59 @@ class SpecStore:
         return True
 
     def upsert(self, records: Iterable[ProductRecord]) -> int:
-        """Insert or replace whole records, all in one transaction (nothing partial)."""
-        n = 0
+        """Insert or replace whole records, all in one transaction (nothing partial).
+
+        :class:`SupplierConflict` (nothing written) when a supplier's details would change
+        for a product that is not in this import."""
+        records = list(records)
         with session_scope(self.url) as s:
+            suppliers = self._suppliers(s, records)
             for rec in records:
                 existing = s.scalar(select(Product).where(Product.sku == rec.sku))
                 if existing is not None:
                     s.delete(existing)
                     s.flush()
-                s.add(self._to_row(s, rec))
-                n += 1
-        return n
+                s.add(self._to_row(rec, suppliers.get(rec.supplier.key) if rec.supplier else None))
+        return len(records)
+
+    @staticmethod
+    def _suppliers(s: Session, records: Sequence[ProductRecord]) -> dict[str, Supplier]:
+        """The supplier row of every supplier key in ``records``: found, created, or updated when that is safe."""
+        wanted: dict[str, tuple[SupplierIn, str]] = {}
+        for rec in records:
+            sup = rec.supplier
+            if sup is None:
+                continue
+            first = wanted.setdefault(sup.key, (sup, rec.sku))
+            if _details(first[0].name, first[0].credit_code, first[0].contact) != _details(
+                sup.name, sup.credit_code, sup.contact
+            ):
+                raise SupplierConflict(
+                    f"sku {rec.sku}: supplier {_describe(sup.name, sup.credit_code, sup.contact)} differs from the "
+                    f"same supplier in this import for sku {first[1]} ({_describe(*_fields(first[0]))}); "
+                    "give one supplier the same details everywhere"
+                )
+        importing = {rec.sku for rec in records}
+        rows: dict[str, Supplier] = {}
+        for key, (sup, sku) in wanted.items():
+            row = s.scalar(select(Supplier).where(Supplier.lookup_key == key))
+            if row is None:
+                row = Supplier(lookup_key=key, name=sup.name, credit_code=sup.credit_code, contact=sup.contact)
+                s.add(row)
+            elif _details(row.name, row.credit_code, row.contact) != _details(sup.name, sup.credit_code, sup.contact):
+                others = [
+                    o for o in s.scalars(select(Product.sku).where(Product.supplier_id == row.id)) if o not in importing
+                ]
+                if others:
+                    shown = ", ".join(sorted(others)[:3]) + (" …" if len(others) > 3 else "")
+                    raise SupplierConflict(
+                        f"sku {sku}: supplier {_describe(sup.name, sup.credit_code, sup.contact)} would change the "
+                        f"supplier of sku {shown} (stored as {_describe(row.name, row.credit_code, row.contact)}); "
+                        "import it with the stored details, or re-import every product of this supplier together"
+                    )
+                row.name, row.credit_code, row.contact = sup.name, sup.credit_code, sup.contact
+            rows[key] = row
+        return rows
 
     def get(self, sku: str) -> ProductRecord | None:
         with session_scope(self.url) as s:
@@ -85,15 +152,7 @@ class SpecStore:
             selectinload(Product.certificates),
         )
 
-    def _to_row(self, s: Session, rec: ProductRecord) -> Product:
-        supplier = None
-        if rec.supplier is not None:
-            supplier = s.scalar(select(Supplier).where(Supplier.name == rec.supplier.name))
-            if supplier is None:
-                supplier = Supplier(name=rec.supplier.name)
-                s.add(supplier)
-            supplier.credit_code = rec.supplier.credit_code
-            supplier.contact = rec.supplier.contact
+    def _to_row(self, rec: ProductRecord, supplier: Supplier | None) -> Product:
         specs = []
         for i, sp in enumerate(rec.specs):
             norm = self.normalizer(sp) if self.normalizer else None
@@ -127,6 +186,17 @@ class SpecStore:
 
     @staticmethod
     def _to_record(p: Product) -> ProductRecord:
+        """The stored product as a record; a row that no longer validates (stored before a check existed) is named."""
+        try:
+            return SpecStore._record(p)
+        except ValidationError as exc:
+            raise IntegrityError(
+                f"the stored record of sku {p.sku!r} is not valid ({describe_validation_errors(exc.errors())}); "
+                "re-import it"
+            ) from None
+
+    @staticmethod
+    def _record(p: Product) -> ProductRecord:
         return ProductRecord(
             sku=p.sku,
             name=p.name,

@@ -4,42 +4,85 @@ One ``ProductRecord`` per SKU: the product, its supplier, spec attributes,
 ingredient list, test reports with their items, and certificates. The same
 model validates JSON, Excel and CSV imports and is what the cross-check reads,
 so a record means the same thing wherever it came from.
+
+Text is refused when it holds control characters (a NUL byte in a product name
+is a damaged file, not a name) or is longer than its database column; dates must
+be written as dates (``2026-01-31``), never as numbers, which pydantic would read
+as seconds since 1970.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+import unicodedata
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: the one message for an import with no records (the API, the CLI and the service all use it)
+NO_RECORDS = "no product records to import (the list is empty)"
+
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d*)?$")
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def _bad_char(text: str) -> str | None:
+    """The first control character or lone surrogate in ``text`` (tab and line breaks are fine), or None."""
+    for ch in text:
+        if ch not in _ALLOWED_CONTROLS and unicodedata.category(ch) in ("Cc", "Cs"):
+            return ch
+    return None
+
+
+def _date_text(v: object) -> object:
+    """A date field's input, refused when it is a number (``0`` would become 1970-01-01)."""
+    if isinstance(v, int | float) or (isinstance(v, str) and _NUMBER.match(v.strip())):  # bool is an int
+        raise ValueError(f"a date is written YYYY-MM-DD, not as a number ({str(v)[:20]})")
+    return v
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, v: Any) -> Any:
+        for text in v if isinstance(v, list) else [v]:
+            if isinstance(text, str) and (ch := _bad_char(text)) is not None:
+                raise ValueError(f"contains a control character (U+{ord(ch):04X}); remove it")
+        return v
+
 
 class SupplierIn(_Model):
-    name: str = Field(min_length=1)
-    credit_code: str | None = None  # 统一社会信用代码
-    contact: str | None = None
+    """A supplier: the same credit code (or, without one, the same name) is the same supplier."""
+
+    name: str = Field(min_length=1, max_length=200)
+    credit_code: str | None = Field(default=None, max_length=64)  # 统一社会信用代码
+    contact: str | None = Field(default=None, max_length=200)
+
+    @property
+    def key(self) -> str:
+        """What identifies the supplier in the store: its credit code, else its name."""
+        return f"code:{self.credit_code.upper()}" if self.credit_code else f"name:{self.name}"
 
 
 class SpecIn(_Model):
     """A spec attribute: 材质 = 65%棉 35%涤纶, 净含量 = 400 g, 产地 = 云南."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=100)
     value: str = Field(min_length=1)
-    unit: str | None = None
+    unit: str | None = Field(default=None, max_length=32)
 
 
 class TestItemIn(_Model):
-    item: str = Field(min_length=1)  # 检测项目, e.g. 甲醛含量, 蔗糖, 纤维含量
-    measured: str | None = None  # 检测结果, as printed ("2.1", "未检出", "<0.5")
-    unit: str | None = None
-    limit: str | None = None  # 标准要求
+    item: str = Field(min_length=1, max_length=200)  # 检测项目, e.g. 甲醛含量, 蔗糖, 纤维含量
+    measured: str | None = Field(default=None, max_length=200)  # 检测结果, as printed ("2.1", "未检出", "<0.5")
+    unit: str | None = Field(default=None, max_length=32)
+    limit: str | None = Field(default=None, max_length=200)  # 标准要求
     result: Literal["pass", "fail", "n/a"] = "pass"  # 单项判定
-    detection_limit: str | None = None  # 检出限 (a 未检出 means below it)
-    standard: str | None = None  # 检测方法/标准, e.g. GB 5009.12
+    detection_limit: str | None = Field(default=None, max_length=100)  # 检出限 (a 未检出 means below it)
+    standard: str | None = Field(default=None, max_length=200)  # 检测方法/标准, e.g. GB 5009.12
 
     @field_validator("measured", "limit", "detection_limit", mode="before")
     @classmethod
@@ -50,11 +93,11 @@ class TestItemIn(_Model):
 class NutritionIn(_Model):
     """One row of the nutrition table (营养成分表)."""
 
-    item: str = Field(min_length=1)  # 能量, 蛋白质, 脂肪, 钙 …
-    value: str = Field(min_length=1)
-    unit: str | None = None
-    per: str | None = None  # 100g, 100ml, 每份 …
-    nrv: str | None = None  # NRV%
+    item: str = Field(min_length=1, max_length=100)  # 能量, 蛋白质, 脂肪, 钙 …
+    value: str = Field(min_length=1, max_length=100)
+    unit: str | None = Field(default=None, max_length=32)
+    per: str | None = Field(default=None, max_length=32)  # 100g, 100ml, 每份 …
+    nrv: str | None = Field(default=None, max_length=32)  # NRV%
 
     @field_validator("value", mode="before")
     @classmethod
@@ -63,13 +106,15 @@ class NutritionIn(_Model):
 
 
 class TestReportIn(_Model):
-    report_no: str = Field(min_length=1)
-    laboratory: str = Field(min_length=1)
+    report_no: str = Field(min_length=1, max_length=100)
+    laboratory: str = Field(min_length=1, max_length=200)
     sampling_date: dt.date | None = None
     issue_date: dt.date
     valid_until: dt.date | None = None
     conclusion: Literal["pass", "fail"] = "pass"  # 检验结论
     items: list[TestItemIn] = Field(default_factory=list)
+
+    _dates_as_text = field_validator("sampling_date", "issue_date", "valid_until", mode="before")(_date_text)
 
     @model_validator(mode="after")
     def _dates(self) -> TestReportIn:
@@ -81,19 +126,21 @@ class TestReportIn(_Model):
 
 
 class CertificateIn(_Model):
-    type: str = Field(min_length=1)  # organic, green_food, ccc, health_food_approval, …
-    number: str = Field(min_length=1)
-    issuer: str = Field(min_length=1)
+    type: str = Field(min_length=1, max_length=64)  # organic, green_food, ccc, health_food_approval, …
+    number: str = Field(min_length=1, max_length=100)
+    issuer: str = Field(min_length=1, max_length=200)
     issue_date: dt.date | None = None
     valid_until: dt.date | None = None
     scope: str | None = None
 
+    _dates_as_text = field_validator("issue_date", "valid_until", mode="before")(_date_text)
+
 
 class ProductRecord(_Model):
     sku: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1)
-    category: str = Field(min_length=1)  # a product category id (lexicons/product_categories.yaml)
-    brand: str | None = None
+    name: str = Field(min_length=1, max_length=300)
+    category: str = Field(min_length=1, max_length=64)  # a product category id (lexicons/product_categories.yaml)
+    brand: str | None = Field(default=None, max_length=200)
     supplier: SupplierIn | None = None
     specs: list[SpecIn] = Field(default_factory=list)
     ingredients: list[str] = Field(default_factory=list)  # in label order; shares in brackets as printed
@@ -128,6 +175,8 @@ class ProductRecord(_Model):
     def _no_blank_ingredients(cls, v: list[str]) -> list[str]:
         if any(not i.strip() for i in v):
             raise ValueError("an ingredient is blank")
+        if any(len(i.strip()) > 200 for i in v):
+            raise ValueError("an ingredient is longer than 200 characters")
         return [i.strip() for i in v]
 
     @model_validator(mode="after")
