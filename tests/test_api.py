@@ -92,9 +92,9 @@ def test_products_import_screen_record_and_decide(env) -> None:
     h = {"X-API-Key": key}
     res = client.post("/v1/products", json=SAMPLE, headers=h)
     assert res.status_code == 200 and res.json()["imported"] == len(SAMPLE)
-    assert client.get("/v1/products/CC-APP-001").json()["name"]
-    assert client.get("/v1/products/NOPE").status_code == 404
-    assert any(p["sku"] == "CC-FOOD-001" for p in client.get("/v1/products").json())
+    assert client.get("/v1/products/CC-APP-001", headers=h).json()["name"]
+    assert client.get("/v1/products/NOPE", headers=h).status_code == 404
+    assert any(p["sku"] == "CC-FOOD-001" for p in client.get("/v1/products", headers=h).json())
 
     res = client.post(
         "/v1/screen",
@@ -106,23 +106,23 @@ def test_products_import_screen_record_and_decide(env) -> None:
     seq = body["record_seq"]
     verdicts = {f.get("claim_verdict") for f in body["result"]["findings"]}
     assert "contradicted" in verdicts
-    entry = client.get(f"/v1/ledger/{seq}").json()
+    entry = client.get(f"/v1/ledger/{seq}", headers=h).json()
     assert entry["kind"] == "screening" and entry["sku"] == "CC-APP-001"
 
     res = client.post(
         f"/v1/ledger/{seq}/decisions",
-        json={"finding_index": 0, "decision": "dismiss", "reason": "", "reviewer": "王审核"},
+        json={"finding_index": 0, "decision": "dismiss", "reason": ""},
         headers=h,
     )
     assert res.status_code == 422  # a dismissal needs a reason
     res = client.post(
         f"/v1/ledger/{seq}/decisions",
-        json={"finding_index": 0, "decision": "confirm", "reason": "属实", "reviewer": "王审核"},
+        json={"finding_index": 0, "decision": "confirm", "reason": "属实"},
         headers=h,
     )
     assert res.status_code == 200
-    assert client.get("/v1/ledger/verify").json()["ok"] is True
-    assert client.get("/v1/ledger/99999").status_code == 404
+    assert client.get("/v1/ledger/verify", headers=h).json()["ok"] is True
+    assert client.get("/v1/ledger/99999", headers=h).status_code == 404
     assert client.post("/v1/screen", json={"script": "纯棉", "sku": "NOPE"}, headers=h).status_code == 404
 
 
@@ -199,7 +199,8 @@ def test_script_upload_reads_docx_and_text(env, tmp_path: Path) -> None:
         res = client.post("/v1/screen/upload", files={"script": (name, data)}, headers={"X-API-Key": key})
         assert res.status_code == 200, res.text
         assert res.json()["result"]["verdict"] == "block"
-        assert client.get(f"/v1/ledger/{res.json()['record_seq']}").json()["subject"] == name
+        entry = client.get(f"/v1/ledger/{res.json()['record_seq']}", headers={"X-API-Key": key}).json()
+        assert entry["subject"] == name
     res = client.post("/v1/screen/upload", files={"script": ("x.docx", b"not a zip")}, headers={"X-API-Key": key})
     assert res.status_code == 422 and "docx" in res.json()["error"]
 
@@ -214,8 +215,8 @@ def test_script_upload_reads_docx_and_text(env, tmp_path: Path) -> None:
     ],
 )
 def test_bad_ledger_queries_are_client_errors(env, path: str, status: int) -> None:
-    client, _, _ = env
-    res = client.get(path)
+    client, key, _ = env
+    res = client.get(path, headers={"X-API-Key": key})
     assert res.status_code == status, res.text
     assert res.json()["error"] and "Traceback" not in res.text
 

@@ -1,28 +1,26 @@
 """FastAPI app factory: the services (engine, ledger, stores) load once at start-up.
 
-One handler per error kind: every :class:`~claimcheck.errors.ClaimcheckError`
-becomes its HTTP status with ``{"error": message, "code": code}``; request
-validation errors become 422 with the same shape plus ``detail``; anything else
-is logged and answered 500 without a trace.
+Errors are answered in one model (see :mod:`claimcheck.api.errors`); request
+bodies are limited while they arrive (:mod:`claimcheck.api.limits`); read routes
+that show supplier records or reviewers' names need a key with the ``read`` scope
+unless ``require_read_key`` is off; CORS is on only for ``cors_origins``.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from starlette.exceptions import HTTPException
+from fastapi import FastAPI, Request, Security
+from fastapi.middleware.cors import CORSMiddleware
 
 from claimcheck import __version__
+from claimcheck.api.deps import require_read_key
+from claimcheck.api.errors import install_error_handlers
+from claimcheck.api.limits import BodyLimit
+from claimcheck.api.schemas import error_responses
 from claimcheck.config import Settings
-from claimcheck.errors import ClaimcheckError, describe_validation_errors, validation_details
 from claimcheck.service import Services
-
-log = logging.getLogger("claimcheck.api")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -44,40 +42,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Compliance screening of live-commerce selling points (直播带货话术合规检查).",
         lifespan=lifespan,
     )
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        limit = settings.max_input_bytes + 64 * 1024  # the text limit plus room for JSON and form framing
-        if length is not None and length.isdigit() and int(length) > limit:
-            return JSONResponse({"error": f"request body larger than {limit} bytes", "code": "too_large"}, 413)
-        return await call_next(request)
-
-    @app.exception_handler(ClaimcheckError)
-    async def claimcheck_error(_request: Request, exc: ClaimcheckError) -> JSONResponse:
-        return JSONResponse({"error": exc.message, "code": exc.code}, exc.http_status)
-
-    @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = exc.errors()
-        return JSONResponse(
-            {
-                "error": describe_validation_errors(errors, skip=("body",)),
-                "code": "invalid_input",
-                "detail": validation_details(errors, skip=("body",)),
-            },
-            422,
+    install_error_handlers(app, settings)
+    app.add_middleware(BodyLimit, limit=settings.body_limit)
+    if settings.cors_origins:  # added last, so it is outermost and answers preflights itself
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type"],
+            expose_headers=["X-Total-Count", "Link"],
+            max_age=600,
         )
-
-    @app.exception_handler(HTTPException)
-    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
-        headers = getattr(exc, "headers", None)
-        return JSONResponse({"error": exc.detail, "code": "http"}, exc.status_code, headers=headers)
-
-    @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)  # the trace goes to the log, never to the client
-        return JSONResponse({"error": "internal server error", "code": "internal"}, 500)
 
     @app.get("/healthz", tags=["health"])
     def healthz(request: Request) -> dict:
@@ -85,6 +60,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from claimcheck.api.routes import ledger, products, score, screening
 
+    protected = settings.require_read_key
     for module in (score, screening, products, ledger):
+        read_router = getattr(module, "read_router", None)
+        if read_router is not None:  # the routes that show supplier records or reviewers' names
+            app.include_router(
+                read_router,
+                dependencies=[Security(require_read_key)] if protected else None,
+                responses=error_responses(401, 403) if protected else None,
+            )
         app.include_router(module.router)
     return app

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from claimcheck.api.deps import EngineDep
-from claimcheck.api.schemas import ScoreRequest, ScoreResponse
+from claimcheck.api.deps import EngineDep, resolve_category
+from claimcheck.api.schemas import ScoreRequest, ScoreResponse, error_responses
 from claimcheck.context import DocContext
 from claimcheck.service.screening import score_texts
 
@@ -17,8 +17,9 @@ router = APIRouter(prefix="/v1", tags=["score"])
     response_model=ScoreResponse,
     response_model_exclude_none=True,
     summary="Score one text or a batch (nothing recorded)",
+    responses=error_responses(400, 404, 413, 422, 503),
 )
 def score(body: ScoreRequest, engine: EngineDep) -> ScoreResponse:
     texts = [body.text] if body.text is not None else list(body.texts or [])
-    context = DocContext(product_category=body.category, sku=body.sku)
+    context = DocContext(product_category=resolve_category(engine, body.category), sku=body.sku)
     return ScoreResponse(results=score_texts(engine, texts, context))
