@@ -85,6 +85,11 @@ class ScreenResult(BaseModel):
     verdict: Verdict
     findings: list[Finding]
     versions: dict[str, str]
+    # Set only when more findings were found than the cap (Settings.max_findings): the most severe
+    # are listed, ``findings_total`` says how many there were, ``notice`` says so in one line.
+    truncated: bool | None = None
+    findings_total: int | None = None
+    notice: str | None = None
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

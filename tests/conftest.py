@@ -23,6 +23,8 @@ def _isolated_outputs(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("CLAIMCHECK_DATABASE_URL", f"sqlite:///{base / 'default.db'}")
         mp.setenv("CLAIMCHECK_REPORT_DIR", str(base / "reports"))
+        mp.setenv("CLAIMCHECK_LEDGER_KEY_FILE", str(base / "ledger.key"))
+        mp.setenv("CLAIMCHECK_LEDGER_CHECKPOINT_FILE", str(base / "ledger-checkpoints.jsonl"))
         mp.setenv("CLAIMCHECK_CACHE_DIR", str(base / "cache"))
         yield base
 

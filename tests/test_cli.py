@@ -51,6 +51,8 @@ HELP = [
     ["ledger", "decide"],
     ["ledger", "verify"],
     ["ledger", "export"],
+    ["ledger", "checkpoint"],
+    ["ledger", "keygen"],
     ["keys"],
     ["keys", "create"],
     ["keys", "list"],

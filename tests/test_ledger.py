@@ -140,7 +140,7 @@ def test_append_get_and_decisions(db_url: str) -> None:
 
     d1 = ledger.add_decision(s1, 0, "confirm", "", "张三")
     d2 = ledger.add_decision(s1, 1, "dismiss", "面料实测为纯棉，规格表有误", "李四")
-    d3 = ledger.add_decision(s1, 1, "confirm", "复核：以检测报告为准", "王五")
+    d3 = ledger.add_decision(s1, 1, "confirm", "复核：以检测报告为准", "王五", supersedes=d2)
     assert (d1, d2, d3) == (3, 4, 5)
     decisions = ledger.get(s1)["decisions"]
     assert [(d["seq"], d["finding_index"], d["decision"], d["reviewer"]) for d in decisions] == [
@@ -465,7 +465,8 @@ def test_api_keys(db_url: str) -> None:
     assert verify_key(db_url, swapped) is None
 
     assert [k["name"] for k in list_keys(db_url)] == ["运营后台", "CI"]
-    assert all(set(k) == {"key_id", "name", "created_at", "revoked_at", "active"} for k in list_keys(db_url))
+    assert all(set(k) == {"key_id", "name", "scopes", "created_at", "revoked_at", "active"} for k in list_keys(db_url))
+    assert all(k["scopes"] == ["read", "write"] for k in list_keys(db_url))
     assert revoke_key(db_url, key_id) is True
     assert verify_key(db_url, key) is None and verify_key(db_url, other) == "CI"
     assert revoke_key(db_url, key_id) is False

@@ -40,7 +40,11 @@ class Services:
     def ledger(self) -> Ledger:
         from claimcheck.ledger import Ledger
 
-        return Ledger(self.settings.database_url)
+        return Ledger(
+            self.settings.database_url,
+            key_file=self.settings.ledger_key_file,
+            checkpoint_file=self.settings.ledger_checkpoint_file,
+        )
 
     @cached_property
     def product_store(self) -> SpecStore:

@@ -8,6 +8,7 @@ cue was said), the shared Engine screens it, and every finding gets the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from claimcheck.io.transcripts import (
 )
 from claimcheck.service.app import Services
 from claimcheck.service.reports import write_reports
-from claimcheck.service.screening import input_hash
+from claimcheck.service.screening import input_hash, record_with_reports
 from claimcheck.types import ScreenResult
 
 
@@ -66,17 +67,17 @@ def audit(
     for f in result.findings:
         start_ms, end_ms = span_times(spans, f.start, f.end, bounds=bounds)
         timed.append(f.replace(start_ms=start_ms, end_ms=end_ms))
-    result = ScreenResult.model_construct(verdict=result.verdict, findings=timed, versions=result.versions)
+    result = result.model_copy(update={"findings": timed})  # keeps the verdict and any truncation notice
     slots = [(s.start_ms, s.end_ms, s.sku) for s in run_sheet.slots] if run_sheet is not None else []
     return AuditOutcome(result, text, slots)
 
 
-def load_transcript(services: Services, path: str | Path) -> Transcript:
-    return read_transcript(path, services.settings.max_input_bytes)
+def load_transcript(services: Services, path: str | Path, encoding: str | None = None) -> Transcript:
+    return read_transcript(path, services.settings.max_input_bytes, encoding)
 
 
-def load_run_sheet(services: Services, path: str | Path) -> RunSheet:
-    return read_run_sheet(path, services.settings.max_input_bytes)
+def load_run_sheet(services: Services, path: str | Path, encoding: str | None = None) -> RunSheet:
+    return read_run_sheet(path, services.settings.max_input_bytes, encoding)
 
 
 def audit_transcript(
@@ -94,9 +95,24 @@ def audit_transcript(
     """Audit one transcript; write reports and the review-record entry (``raw`` is what was uploaded)."""
     context = context or DocContext()
     outcome = audit(services.engine, transcript, run_sheet, context)
-    seq = None
-    if record:
-        seq = services.ledger.append_result(
+
+    def reports_for(seq: int | None) -> tuple[Path, Path] | None:
+        if report_dir is None:
+            return None
+        return write_reports(
+            outcome.result,
+            outcome.text,
+            report_dir,
+            Path(transcript.source).name,
+            labels=services.engine.lexicon.labels,
+            title="直播回放合规审核报告",
+            broadcast_id=subject,
+            record_seq=seq,
+            slots=outcome.slots,
+        )
+
+    def append(before_commit: Callable[[int], object]) -> int:
+        return services.ledger.append_result(
             "audit",
             outcome.result,
             subject=subject,
@@ -109,18 +125,8 @@ def audit_transcript(
                 "schedule": Path(run_sheet.source).name if run_sheet is not None else None,
                 "broadcast_date": context.on.isoformat(),
             },
+            before_commit=before_commit,
         )
-    reports = None
-    if report_dir is not None:
-        reports = write_reports(
-            outcome.result,
-            outcome.text,
-            report_dir,
-            Path(transcript.source).name,
-            labels=services.engine.lexicon.labels,
-            title="直播回放合规审核报告",
-            broadcast_id=subject,
-            record_seq=seq,
-            slots=outcome.slots,
-        )
+
+    seq, reports = record_with_reports(append if record else None, reports_for)  # reports first, then the entry
     return AuditOutcome(outcome.result, outcome.text, outcome.slots, seq, reports)

@@ -9,7 +9,7 @@ from claimcheck.errors import InputError, NotFoundError
 from claimcheck.lexicons import Lexicon, LexiconError, load_lexicon
 from claimcheck.service.app import Services
 from claimcheck.store.io import read_products, write_products
-from claimcheck.store.schema import ProductRecord
+from claimcheck.store.schema import NO_RECORDS, ProductRecord
 
 
 class UnknownProduct(NotFoundError):
@@ -34,10 +34,16 @@ def resolve_categories(lexicon: Lexicon, records: Sequence[ProductRecord]) -> li
 
 
 def import_records(services: Services, records: Sequence[ProductRecord]) -> int:
-    """Insert or replace whole records in one transaction (nothing partial); the engine sees them at once."""
+    """Insert or replace whole records in one transaction (nothing partial); the engine sees them at once.
+
+    An empty list is refused (InputError, :data:`NO_RECORDS`), from the API as from a file."""
+    return _store(services, resolve_categories(_lexicon(services), records))
+
+
+def _store(services: Services, records: Sequence[ProductRecord]) -> int:
     if not records:
-        raise InputError("no product records to import")
-    n = services.product_store.upsert(resolve_categories(_lexicon(services), records))
+        raise InputError(NO_RECORDS)
+    n = services.product_store.upsert(records)
     services.products_changed()
     return n
 
@@ -54,10 +60,7 @@ def import_file(services: Services, path: str | Path) -> int:
         assert resolved is not None
         return resolved
 
-    records = read_products(path, resolve_category=resolve)
-    n = services.product_store.upsert(records)
-    services.products_changed()
-    return n
+    return _store(services, read_products(path, resolve_category=resolve))
 
 
 def get_product(services: Services, sku: str) -> ProductRecord:
@@ -83,7 +86,7 @@ def write_template(services: Services, path: str | Path) -> Path:
     try:
         return write(p, categories)
     except OSError as exc:
-        raise InputError(f"cannot write {p.name}: {exc.strerror or exc.__class__.__name__}") from None
+        raise InputError(f"cannot write {p.name}: {_reason(exc)}") from None
 
 
 def export_products(services: Services, path: str | Path) -> tuple[int, Path]:
@@ -91,4 +94,9 @@ def export_products(services: Services, path: str | Path) -> tuple[int, Path]:
     try:
         return len(records), write_products(records, path)
     except OSError as exc:
-        raise InputError(f"cannot write {Path(path).name}: {exc.strerror or exc.__class__.__name__}") from None
+        raise InputError(f"cannot write {Path(path).name}: {_reason(exc)}") from None
+
+
+def _reason(exc: OSError) -> str:
+    """Why a write failed: the system's reason, or the message (pandas raises OSError without an errno)."""
+    return exc.strerror or str(exc).splitlines()[0][:200] or type(exc).__name__

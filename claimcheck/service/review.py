@@ -1,18 +1,35 @@
-"""The review record (选品审核台账): decisions, queries, verification, export."""
+"""The review record (选品审核台账): decisions, queries, verification, checkpoints, export.
+
+Decisions are recorded as the identity the front end authenticated (the API key's
+name, the configured operator on the command line), never as free text, and a
+second decision on a finding must name the one it supersedes.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 from pathlib import Path
 from typing import Any, Literal
 
-from claimcheck.errors import IntegrityError
-from claimcheck.ledger import VerifyReport
+from claimcheck.clock import local_zone
+from claimcheck.errors import ConfigError, IntegrityError
+from claimcheck.ledger import Checkpoint, LedgerKey, VerifyReport, generate_key, public_key_path
 from claimcheck.service.app import Services
 
 
 class DamagedRecord(IntegrityError):
-    """The review record's chain does not verify."""
+    """The review record's chain does not verify (edited, re-hashed, forged or truncated)."""
+
+
+def operator_identity(services: Services) -> str:
+    """Who decisions made on this machine's command line are recorded as: CLAIMCHECK_OPERATOR, else the login."""
+    if services.settings.operator:
+        return services.settings.operator.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        raise ConfigError("set CLAIMCHECK_OPERATOR: the name decisions made here are recorded as") from None
 
 
 def record_decision(
@@ -22,8 +39,14 @@ def record_decision(
     decision: Literal["confirm", "dismiss"],
     reason: str,
     reviewer: str,
+    *,
+    via: str,
+    supersedes: int | None = None,
 ) -> int:
-    return services.ledger.add_decision(record_seq, finding_index, decision, reason, reviewer)
+    """Append a decision made by ``reviewer``, the identity authenticated ``via`` "api-key" or "operator"."""
+    return services.ledger.add_decision(
+        record_seq, finding_index, decision, reason, reviewer, via=via, supersedes=supersedes
+    )
 
 
 def list_entries(
@@ -34,7 +57,8 @@ def list_entries(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> list[dict[str, Any]]:
-    return services.ledger.entries(from_date=date_from, to_date=date_to, sku=sku, kind=kind)
+    # dates are whole local days, as every time is shown in local time (claimcheck.clock)
+    return services.ledger.entries(from_date=date_from, to_date=date_to, sku=sku, kind=kind, tz=local_zone())
 
 
 def get_entry(services: Services, seq: int) -> dict[str, Any]:
@@ -46,10 +70,22 @@ def verify(services: Services) -> VerifyReport:
 
 
 def require_intact(services: Services) -> VerifyReport:
+    """The verification report; DamagedRecord (exit 3, one line naming the first bad seq) when damaged."""
     report = services.ledger.verify()
     if not report.ok:
-        raise DamagedRecord(f"review record damaged at entry {report.first_bad_seq}: {report.problem}")
+        raise DamagedRecord(report.summary())
     return report
+
+
+def checkpoint(services: Services) -> Checkpoint:
+    """Verify the record and append its signed head to the checkpoint file."""
+    return services.ledger.checkpoint()
+
+
+def keygen(services: Services) -> tuple[LedgerKey, Path, Path]:
+    """Create the ledger key file (never overwrites one); returns the key, its file and its public file."""
+    path = services.settings.ledger_key_file
+    return generate_key(path), path, public_key_path(path)
 
 
 def export(
@@ -61,4 +97,10 @@ def export(
     date_to: dt.date | None = None,
     sku: str | None = None,
 ) -> Path:
-    return services.ledger.export(path, fmt, from_date=date_from, to_date=date_to, sku=sku)
+    """Write the export; when the record does not verify, the file is still written (for the
+    investigation) and DamagedRecord says the export cannot be trusted."""
+    report = services.ledger.verify()
+    written = services.ledger.export(path, fmt, from_date=date_from, to_date=date_to, sku=sku, tz=local_zone())
+    if not report.ok:
+        raise DamagedRecord(f"{written.name} was written but cannot be trusted: {report.summary()}")
+    return written

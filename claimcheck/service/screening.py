@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,9 @@ class ScreenOutcome:
     reports: tuple[Path, Path] | None = None
 
 
-def load_script(services: Services, path: str | Path) -> TextInput:
-    """A script file (txt, md or docx; ``-`` is standard input), decoded and size-checked."""
-    return read_script(path, services.settings.max_input_bytes)
+def load_script(services: Services, path: str | Path, encoding: str | None = None) -> TextInput:
+    """A script file (txt, md or docx; ``-`` is standard input), decoded (in ``encoding`` if named) and size-checked."""
+    return read_script(path, services.settings.max_input_bytes, encoding)
 
 
 def screen_script(
@@ -47,24 +47,58 @@ def screen_script(
     report_dir: Path | None = None,
     meta: dict[str, Any] | None = None,
 ) -> ScreenOutcome:
-    """Screen a script with its per-product sections; write reports and the review-record entry."""
+    """Screen a script with its per-product sections; write reports and the review-record entry.
+
+    The entry is committed only after its reports are written (see :func:`record_with_reports`)."""
     engine = services.engine
     context = (context or DocContext()).with_(sections=tuple(engine.sections(text)))
     result = engine.screen(text, context)
-    seq = None
-    if record:
-        seq = services.ledger.append_result(
+
+    def reports_for(seq: int | None) -> tuple[Path, Path] | None:
+        if report_dir is None:
+            return None
+        return write_reports(result, text, report_dir, source, labels=engine.lexicon.labels, record_seq=seq)
+
+    def append(before_commit: Callable[[int], object]) -> int:
+        return services.ledger.append_result(
             "screening",
             result,
             subject=subject or source,
             sku=context.sku,
             input_hash=input_hash(text),
             meta={**(meta or {}), "broadcast_date": context.on.isoformat()},
+            before_commit=before_commit,
         )
-    reports = None
-    if report_dir is not None:
-        reports = write_reports(result, text, report_dir, source, labels=engine.lexicon.labels, record_seq=seq)
+
+    seq, reports = record_with_reports(append if record else None, reports_for)
     return ScreenOutcome(result, text, source, seq, reports)
+
+
+def record_with_reports(
+    append: Callable[[Callable[[int], object]], int] | None,
+    write: Callable[[int | None], tuple[Path, Path] | None],
+) -> tuple[int | None, tuple[Path, Path] | None]:
+    """Write the reports, then commit the review-record entry they name.
+
+    ``append(before_commit)`` appends the entry and calls ``before_commit(seq)`` inside its
+    transaction, where the reports (which show the seq) are written: when they cannot be, the
+    entry is rolled back, so a recorded screening always has its reports. Should the commit
+    itself fail, the reports just written are removed. Without ``append`` only the reports are written."""
+    if append is None:
+        return None, write(None)
+    reports: tuple[Path, Path] | None = None
+
+    def before_commit(seq: int) -> None:
+        nonlocal reports
+        reports = write(seq)
+
+    try:
+        seq = append(before_commit)
+    except BaseException:
+        for path in reports or ():
+            path.unlink(missing_ok=True)
+        raise
+    return seq, reports
 
 
 def score_texts(engine: Engine, texts: Sequence[str], context: DocContext | None = None) -> list[ScreenResult]:
