@@ -1,10 +1,11 @@
-"""The direct character n-gram transform must equal scikit-learn's (it replaces it for small batches)."""
+"""The direct character n-gram transform must equal scikit-learn's (it replaces it on the hot path)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from claimcheck.classifier import ngrams
 from claimcheck.classifier.linear import LinearModel
 from claimcheck.paths import MODELS_DIR
 
@@ -19,8 +20,18 @@ TEXTS = [
 ]
 
 
+@pytest.fixture(params=["probe", "automaton"])
+def lookup(request, monkeypatch):
+    """Both ways of finding a text's known n-grams: probing the dict, or the automaton."""
+    monkeypatch.setattr(ngrams, "AUTOMATON_AFTER", 10**12 if request.param == "probe" else 0)
+    monkeypatch.setattr(ngrams, "_state", ngrams._State())
+    ngrams.shared_ids.cache_clear()
+    yield request.param
+    ngrams.shared_ids.cache_clear()
+
+
 @pytest.mark.parametrize("name", ["exaggeration-sklearn", "claim-gate", "factual-claim"])
-def test_direct_transform_equals_sklearn(name: str) -> None:
+def test_direct_transform_equals_sklearn(name: str, lookup: str) -> None:
     import sklearn
 
     model = LinearModel.load(MODELS_DIR / name)
@@ -32,10 +43,24 @@ def test_direct_transform_equals_sklearn(name: str) -> None:
     assert np.abs((got - expected).toarray()).max() < 1e-6
 
 
-def test_small_batches_take_the_direct_path_and_large_ones_sklearn() -> None:
+def test_batches_larger_than_a_piece_equal_sklearn(lookup: str) -> None:
+    """Past ``_DIRECT_MAX`` texts the batch is cut into pieces; rows must still line up."""
     from claimcheck.classifier.linear import _DIRECT_MAX
 
     model = LinearModel.load(MODELS_DIR / "claim-gate")
-    small = model.transform(TEXTS[:2])
-    large = model.transform(TEXTS[:2] * (_DIRECT_MAX // 2 + 1))  # above the direct limit: scikit-learn
-    assert np.abs((large[:2] - small).toarray()).max() < 1e-6
+    texts = [f"{t}{i % 97}" for i, t in enumerate(TEXTS * (_DIRECT_MAX // len(TEXTS) + 2))]
+    got = model.transform(texts)
+    expected = model.reference_transform(texts)
+    assert len(texts) > _DIRECT_MAX
+    assert got.shape == expected.shape and got.nnz == expected.nnz
+    assert abs(got - expected).max() < 1e-6
+
+
+def test_a_model_registered_later_sees_its_own_n_grams(lookup: str) -> None:
+    """The shared index grows; ids cached or automata built before must not hide the new n-grams."""
+    first = LinearModel.load(MODELS_DIR / "claim-gate")
+    first.transform(TEXTS)
+    later = LinearModel.load(MODELS_DIR / "claim-gate")
+    later.terms = [*later.terms, "龘靐齉"]  # a 3-gram no model had
+    later.idf = np.append(later.idf, 1.0)
+    assert later.transform(["说龘靐齉了"])[0, len(later.terms) - 1] > 0

@@ -100,11 +100,13 @@ class PatternDetector:
         self._by_id: dict[str, PatternRule] = {r.id: r for r in rules.rules}
         # every word of every required token spec -> the (pattern, spec) pairs it satisfies
         self._needs: list[int] = []  # per pattern: how many required specs it has
+        self._rule_of: list[str] = []  # per pattern: its rule's id
         table: dict[str, list[tuple[int, int]]] = {}
-        for compiled in rules.compiled.values():
+        for rule_id, compiled in rules.compiled.items():
             for p in compiled:
                 pi = len(self._needs)
                 self._needs.append(len(p.required))
+                self._rule_of.append(rule_id)
                 for si, words in enumerate(p.required):
                     for word in words:
                         table.setdefault(word, []).append((pi, si))
@@ -114,6 +116,7 @@ class PatternDetector:
         automaton.make_automaton()
         self._anchors = automaton
         self._matcher: tuple[Vocab, Matcher] | None = None
+        self._per_rule: dict[str, Matcher] | None = None
 
     @property
     def version(self) -> str:
@@ -134,11 +137,24 @@ class PatternDetector:
             self._matcher = (vocab, matcher)
         return self._matcher
 
-    def candidate_sentences(self, text: str) -> list[tuple[int, int]]:
-        """(start, end) of each sentence of ``text`` in which some pattern finds every word it needs.
+    def _rule_matchers(self) -> dict[str, Matcher]:
+        """One Matcher per rule, sharing the vocabulary: a sentence runs only its candidate rules."""
+        if self._per_rule is None:
+            Matcher = import_matcher()[0]
+            vocab, _ = self._spacy()
+            per_rule = {}
+            for rule_id, compiled in self.rules.compiled.items():
+                m = Matcher(vocab)
+                m.add(rule_id, [p.spacy for p in compiled], greedy="LONGEST")
+                per_rule[rule_id] = m
+            self._per_rule = per_rule
+        return self._per_rule
+
+    def candidates(self, text: str) -> list[tuple[int, int, list[str]]]:
+        """(start, end, rule ids) of each sentence in which some pattern of those rules finds every word it needs.
 
         A necessary condition checked with one automaton pass, so only these sentences are
-        segmented and matched (most sentences of real speech are not).
+        segmented, and only these rules matched on them (most sentences of real speech have none).
         """
         if not text:
             return []
@@ -151,31 +167,43 @@ class PatternDetector:
                 per.setdefault(pi, set()).add(si)
         out = []
         for k, per in sorted(seen.items()):
-            if any(len(specs) == self._needs[pi] for pi, specs in per.items()):
+            rules = {self._rule_of[pi] for pi, specs in per.items() if len(specs) == self._needs[pi]}
+            if rules:
                 start = bounds[k - 1] if k > 0 else 0
-                out.append((start, bounds[k] if k < len(bounds) else len(text)))
+                ordered = [r for r in self.rules.compiled if r in rules]  # the rule file's order
+                out.append((start, bounds[k] if k < len(bounds) else len(text), ordered))
         return out
+
+    def candidate_sentences(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of each sentence of ``text`` that some pattern may match (see :meth:`candidates`)."""
+        return [(s, e) for s, e, _ in self.candidates(text)]
 
     def analyze(self, doc: ClaimDoc) -> list[Finding]:
         light = doc.norm.light
-        sentences = self.candidate_sentences(light.text)
+        sentences = [
+            (s, e, active)
+            for s, e, rules in self.candidates(light.text)
+            if (active := [r for r in rules if self._by_id[r].active(doc.product_category)])
+        ]
         if not sentences:
             return []
-        vocab, matcher = self._spacy()
+        matchers = self._rule_matchers()
+        vocab = self._spacy()[0]
         Doc = import_matcher()[2]
         segmenter = doc.pipeline.segmenter
         findings: list[Finding] = []
-        for s_start, s_end in sentences:
+        for s_start, s_end, rule_ids in sentences:
             words = split_numbers(segmenter.segment(light.text[s_start:s_end]))
             starts, pos = [], s_start
             for w in words:
                 starts.append(pos)
                 pos += len(w)
             sdoc = Doc(vocab, words=words, spaces=[False] * len(words))
-            for match_id, t_start, t_end in matcher(sdoc):
-                rule = self._by_id[vocab.strings[match_id]]
-                if not rule.active(doc.product_category):
-                    continue
+            matches = [
+                (t_start, t_end, rule_id) for rule_id in rule_ids for _, t_start, t_end in matchers[rule_id](sdoc)
+            ]
+            for t_start, t_end, rule_id in sorted(matches, key=lambda m: (m[0], m[1])):
+                rule = self._by_id[rule_id]
                 l_start, l_end = starts[t_start], starts[t_end - 1] + len(words[t_end - 1])
                 o_start, o_end = light.to_original(l_start, l_end)
                 findings.append(self._finding(doc, rule, o_start, o_end))

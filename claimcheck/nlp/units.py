@@ -135,6 +135,17 @@ def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _visible(text: str, a: int, b: int, enough: int) -> int:
+    """Letters and digits in ``text[a:b]``, counted up to ``enough`` (all a caller compares with)."""
+    n = 0
+    for ch in text[a:b]:
+        if ch.isalnum():
+            n += 1
+            if n >= enough:
+                break
+    return n
+
+
 def split_units(
     text: str,
     token_starts: Sequence[int] | Segment,
@@ -166,7 +177,7 @@ def split_units(
             s = pend[0]
             pend = None
         a, b = _strip(text, s, e)
-        visible = sum(1 for ch in text[a:b] if ch.isalnum())
+        visible = _visible(text, a, b, cfg.min_chars)
         if visible < cfg.min_chars and not sent_end and (e - s) < cfg.max_chars:
             pend = (s, e)
             continue
@@ -177,7 +188,7 @@ def split_units(
     if pend is not None:
         a, b = _strip(text, *pend)
         if b > a:
-            if units and sum(1 for ch in text[a:b] if ch.isalnum()) < cfg.min_chars:
+            if units and _visible(text, a, b, cfg.min_chars) < cfg.min_chars:
                 units[-1] = Span(units[-1].start, b)
             else:
                 units.append(Span(a, b))
