@@ -10,16 +10,19 @@ sweep), never findings × units.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 
 import numpy as np
 
+from claimcheck.context import AllowedContext
 from claimcheck.detectors.base import Granularity, Traits
 from claimcheck.intervals import OverlapIndex
 from claimcheck.lexicons import ContextRules
 from claimcheck.nlp.doc import ClaimDoc
-from claimcheck.nlp.normalize import compact
+from claimcheck.nlp.normalize import compact, light
 from claimcheck.types import Finding, Severity
 
 Step = Callable[[ClaimDoc, list[Finding]], list[Finding]]
@@ -47,6 +50,8 @@ class ContextAdjuster:
         self.negation = tuple(m for m in dict.fromkeys(compact(x) for x in rules.negation_markers) if m)
         self.window = 8  # a negation this close before a term, in the same clause, negates it
         self.traits = traits
+        # one regex pass instead of a substring test per marker (dense texts have a finding per 60 chars)
+        self._negation_re = re.compile("|".join(map(re.escape, self.negation))) if self.negation else None
 
     def _meta_positions(self, text: str) -> list[int]:
         out: list[int] = []
@@ -63,27 +68,29 @@ class ContextAdjuster:
         view = doc.norm.compact
         text = view.text
         meta = self._meta_positions(text)
-        has_negation = any(m in text for m in self.negation)
+        has_negation = self._negation_re is not None and self._negation_re.search(text) is not None
         if not meta and not has_negation:
             return findings
         lowered = doc.notes.context_lowered
+        negation = self._negation_re if has_negation else None
+        # compact-view starts of every finding at once (one numpy call, not one per finding)
+        starts = np.searchsorted(view.src, [f.start for f in findings], side="left").tolist()
         out: list[Finding] = []
-        for f in findings:
+        for f, cs in zip(findings, starts, strict=True):
             if f.severity is Severity.INFO or not _is(self.traits, f.detector, "context_sensitive"):
                 out.append(f)
                 continue
-            cs = int(np.searchsorted(view.src, f.start, side="left"))
             note = ""
             if meta:
                 lo, hi = _sentence_bounds(text, cs)
                 i = bisect_left(meta, lo)
                 if i < len(meta) and meta[i] < hi:
                     note = "（所在句引用或讨论广告规则，降为人工复核）"
-            if not note and has_negation:
+            if not note and negation is not None:
                 window = text[max(0, cs - self.window) : cs]
-                if any(m in window for m in self.negation):  # cheap test first; most hits have none
+                if negation.search(window):  # cheap test first; most hits have none
                     clause_start = max(window.rfind(ch) for ch in _CLAUSE_END)
-                    if any(m in window[clause_start + 1 :] for m in self.negation):
+                    if negation.search(window, clause_start + 1):
                         note = "（前有否定词，降为人工复核）"
             if note:
                 lowered.add((f.start, f.end, f.rule_id))
@@ -276,6 +283,71 @@ def merge_overlaps(doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
     return merged
 
 
+_light = lru_cache(maxsize=4096)(light)
+
+
+class ApplyAllowances:
+    """Lower findings an institution has allowed in their context to info, saying who allowed them and why.
+
+    The allowed contexts come with the document (``DocContext.allowances``, loaded by the service
+    layer for each screening, so a new one applies at once). A finding is lowered when an allowed
+    context occurs in the text (compared in the light view: width, case and Traditional forms do
+    not matter), the finding overlaps the allowed phrase inside that occurrence, and the finding's
+    rule or category is the one allowed (when one is named). The same phrase elsewhere is untouched.
+    """
+
+    def __call__(self, doc: ClaimDoc, findings: list[Finding]) -> list[Finding]:
+        allowed = doc.context.allowances
+        if allowed is None or not allowed.items or not findings:
+            return findings
+        spans = self._phrase_spans(doc, allowed.items)
+        if not spans:
+            return findings
+        spans.sort(key=lambda s: s[0])
+        starts = [s[0] for s in spans]
+        reach = max(e - s for s, e, _ in spans)
+        out: list[Finding] = []
+        for f in findings:
+            if f.severity is not Severity.INFO:
+                lo = bisect_left(starts, f.start - reach + 1)
+                hi = bisect_left(starts, max(f.end, f.start + 1))
+                item = next((a for s, e, a in spans[lo:hi] if e > f.start and _applies(a, f)), None)
+                if item is not None:
+                    doc.notes.allowances_applied.add(item.id)
+                    f = f.replace(
+                        severity=Severity.INFO,
+                        explanation=f"{f.explanation}（本机构允许语境 #{item.id}：{item.created_by} 于 "
+                        f"{item.created_on} 认定“{item.context}”中的“{item.phrase}”不违规：{item.reason}）",
+                    )
+            out.append(f)
+        return out
+
+    @staticmethod
+    def _phrase_spans(doc: ClaimDoc, items: Sequence[AllowedContext]) -> list[tuple[int, int, AllowedContext]]:
+        """(start, end) in the original text of the allowed phrase inside every occurrence of its context."""
+        view = doc.norm.light
+        text = view.text
+        spans: list[tuple[int, int, AllowedContext]] = []
+        for item in items:
+            context, phrase = _light(item.context), _light(item.phrase)
+            if not context or not phrase:
+                continue
+            offsets = [i for i in range(len(context) - len(phrase) + 1) if context.startswith(phrase, i)]
+            at = text.find(context) if offsets else -1
+            while at >= 0:
+                for o in offsets:
+                    start, end = view.to_original(at + o, at + o + len(phrase))
+                    spans.append((start, end, item))
+                at = text.find(context, at + 1)
+        return spans
+
+
+def _applies(item: AllowedContext, f: Finding) -> bool:
+    return (item.rule_id is None or item.rule_id == f.rule_id) and (
+        item.category is None or item.category == f.category.value
+    )
+
+
 def cap_findings(findings: list[Finding], limit: int | None) -> tuple[list[Finding], str | None]:
     """At most ``limit`` findings, the most severe first, kept in their order; and a notice when any were left out.
 
@@ -296,7 +368,13 @@ def cap_findings(findings: list[Finding], limit: int | None) -> tuple[list[Findi
 
 def default_steps(rules: ContextRules, traits: TraitMap) -> list[Step]:
     """The engine's post-processing, in order."""
-    return [ContextAdjuster(rules, traits), ClassifierVeto(traits), FoldUnitFindings(traits), MergeOverlaps(traits)]
+    return [
+        ContextAdjuster(rules, traits),
+        ClassifierVeto(traits),
+        FoldUnitFindings(traits),
+        MergeOverlaps(traits),
+        ApplyAllowances(),
+    ]
 
 
 def run_steps(doc: ClaimDoc, findings: list[Finding], steps: Sequence[Step]) -> list[Finding]:

@@ -68,7 +68,10 @@ class LexiconMatcher:
         self.pattern_count = len(table)
         automaton = ahocorasick.Automaton()
         for key, payloads in table.items():
-            automaton.add_word(key, (len(key), tuple(payloads)))
+            # term and allowed-phrase payloads apart, so the scan loop does not test each one's kind
+            term_pays = tuple((idx, variant) for kind, idx, variant in payloads if kind == TERM)
+            allow_pays = tuple(idx for kind, idx, _ in payloads if kind != TERM)
+            automaton.add_word(key, (len(key), term_pays, allow_pays))
         automaton.make_automaton()
         self._automaton = automaton
         self._active_cache: dict[str | None, list[bool]] = {}
@@ -81,7 +84,7 @@ class LexiconMatcher:
         """Original spans of every term and allowed-phrase match (for claim-unit cuts)."""
         view = norm.compact
         out = []
-        for end, (klen, _payloads) in self._automaton.iter(view.text):
+        for end, (klen, _terms, _allows) in self._automaton.iter(view.text):
             out.append(view.to_original(end - klen + 1, end + 1))
         return out
 
@@ -104,14 +107,13 @@ class LexiconMatcher:
         active = self._active(product_category)
         terms: list[tuple[int, int, int, int]] = []
         allows: list[tuple[int, int, int]] = []
-        for end, (klen, payloads) in self._automaton.iter(text):
+        for end, (klen, term_pays, allow_pays) in self._automaton.iter(text):
             start = end - klen + 1
-            for kind, idx, variant in payloads:
-                if kind == TERM:
-                    if active[idx]:
-                        terms.append((start, end + 1, idx, variant))
-                else:
-                    allows.append((start, end + 1, idx))
+            for idx, variant in term_pays:
+                if active[idx]:
+                    terms.append((start, end + 1, idx, variant))
+            for idx in allow_pays:
+                allows.append((start, end + 1, idx))
         if not terms:
             return []
         if allows:
