@@ -6,18 +6,21 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
-from rich.text import Text
 
 from claimcheck.cli.common import (
+    TABLE_LIMIT,
+    AllOption,
     DbOption,
     EncodingOption,
     FormatOption,
+    LimitOption,
     OutputFormat,
+    QuietOption,
     emit_json,
     parse_date,
     print_note,
+    print_table,
     services,
 )
 from claimcheck.context import DocContext
@@ -52,6 +55,9 @@ def audit(
     output_format: FormatOption = OutputFormat.table,
     no_record: Annotated[bool, typer.Option("--no-record", help="Do not write to the review record.")] = False,
     encoding: EncodingOption = None,
+    limit: LimitOption = TABLE_LIMIT,
+    show_all: AllOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Audit a broadcast transcript against the run sheet (findings with times and SKUs)."""
     svc = services(database_url=database_url)
@@ -61,7 +67,7 @@ def audit(
     run_sheet = load_run_sheet(svc, schedule, encoding) if schedule else None
     parsed = [load_transcript(svc, f, encoding) for f in files]
     worst = "pass"
-    with Progress(transient=True, disable=len(files) == 1 or output_format is OutputFormat.json) as progress:
+    with Progress(transient=True, disable=len(files) == 1 or quiet or output_format is OutputFormat.json) as progress:
         task = progress.add_task("审核中", total=len(files))
         for path, t in zip(files, parsed, strict=True):
             subject = broadcast_id if broadcast_id and len(files) == 1 else (broadcast_id or "") + path.stem
@@ -81,15 +87,19 @@ def audit(
                 worst = verdict
             if outcome.result.notice:  # findings capped (max_findings): one line on stderr
                 print_note(f"{path.name}: {outcome.result.notice}")
-            if output_format is OutputFormat.json:
+            if quiet:
+                pass  # no table, no JSON: the exit code says it all
+            elif output_format is OutputFormat.json:
                 emit_json(outcome.result.to_json_dict(), indent=None)
             else:
-                from claimcheck.report.terminal import render
-
-                console = Console(highlight=False)
-                render(outcome.result, outcome.text, console, source=path.name, labels=svc.engine.lexicon.labels)
-                where = f"报告：{outcome.reports[0]}" if outcome.reports else ""
-                seq = outcome.record_seq
-                console.print(Text(where + (f" · 台账记录号 {seq}" if seq else ""), style="dim"))
+                print_table(
+                    outcome.result,
+                    outcome.text,
+                    source=path.name,
+                    labels=svc.engine.lexicon.labels,
+                    limit=0 if show_all else limit,
+                    reports=outcome.reports,
+                    record_seq=outcome.record_seq,
+                )
             progress.advance(task)
     raise typer.Exit(EXIT_BLOCK if worst == "block" else EXIT_OK)

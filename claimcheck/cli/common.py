@@ -20,7 +20,7 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -31,6 +31,10 @@ from typer.core import TyperGroup
 from claimcheck.config import Settings
 from claimcheck.errors import EXIT_USAGE, ClaimcheckError, ConfigError, InputError, describe_validation_errors
 from claimcheck.service import Services
+
+if TYPE_CHECKING:
+    from claimcheck.labels import Labels
+    from claimcheck.types import ScreenResult
 
 
 class OutputFormat(StrEnum):
@@ -104,6 +108,27 @@ LexiconOption = Annotated[
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="table (readable) or json (the finding contract).")
 ]
+TABLE_LIMIT = 50
+"""Findings a terminal table lists (``report.terminal.DEFAULT_LIMIT``; not imported from there,
+so the table code is loaded only by a command that prints a table)."""
+LimitOption = Annotated[
+    int,
+    typer.Option(
+        "--limit",
+        min=0,
+        help=f"Findings listed in the table (default {TABLE_LIMIT}; 0: all); the HTML and JSON reports hold every one.",
+    ),
+]
+AllOption = Annotated[bool, typer.Option("--all", help="List every finding in the table (as --limit 0).")]
+QuietOption = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing on standard output (no table, no JSON): the exit code gives the verdict; "
+        "reports and the review record are still written, notes still go to standard error.",
+    ),
+]
 EncodingOption = Annotated[
     str | None,
     typer.Option(
@@ -152,3 +177,30 @@ def parse_date(value: str | None, option: str = "--date") -> dt.date | None:
 
 def emit_json(obj: Any, *, indent: int | None = 2) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=indent, default=str) + "\n")
+
+
+def print_table(
+    result: ScreenResult,
+    text: str,
+    *,
+    source: str,
+    labels: Labels,
+    limit: int,
+    reports: tuple[Path, Path] | None,
+    record_seq: int | None,
+) -> None:
+    """The terminal report of one screening (at most ``limit`` findings a table; 0: all), then where
+    its reports went. The table code is imported here, so ``--format json`` and ``--quiet`` never load it."""
+    from claimcheck.report.terminal import render
+
+    where = f"报告：{reports[0]}" if reports else ""
+    render(
+        result,
+        text,
+        Console(highlight=False),
+        source=source,
+        labels=labels,
+        limit=limit or None,
+        full_report=str(reports[0]) if reports else "",
+        footer=where + (f" · 台账记录号 {record_seq}" if record_seq else ""),
+    )

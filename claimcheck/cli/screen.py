@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from claimcheck.cli.common import (
+    TABLE_LIMIT,
+    AllOption,
     EncodingOption,
     FormatOption,
     LexiconOption,
+    LimitOption,
     OutputFormat,
-    emit_json,
+    QuietOption,
     parse_date,
     print_note,
+    print_table,
     services,
 )
 from claimcheck.context import DocContext
 from claimcheck.errors import EXIT_BLOCK, EXIT_OK
+from claimcheck.service.reports import report_json
 from claimcheck.service.screening import load_script, screen_script
 
 
@@ -55,6 +59,9 @@ def screen(
         bool, typer.Option("--no-record", help="Do not write the screening to the review record (dry run).")
     ] = False,
     encoding: EncodingOption = None,
+    limit: LimitOption = TABLE_LIMIT,
+    show_all: AllOption = False,
+    quiet: QuietOption = False,
 ) -> None:
     """Screen a pre-broadcast script: print findings, write HTML/JSON reports, record it.
 
@@ -79,15 +86,20 @@ def screen(
         print_note(script.note)
     if outcome.result.notice:  # findings capped (max_findings): one line on stderr, JSON stays clean
         print_note(f"{script.source}: {outcome.result.notice}")
-    if output_format is OutputFormat.json:
-        emit_json(outcome.result.to_json_dict())
+    if quiet:
+        pass  # no table, no JSON: the exit code says it all
+    elif output_format is OutputFormat.json:
+        sys.stdout.write(report_json(outcome.result) + "\n")  # to_json_dict(), indented: the JSON report's text
     else:
-        from claimcheck.report.terminal import render
-
-        console = Console(highlight=False)
-        render(outcome.result, script.text, console, source=script.source, labels=svc.engine.lexicon.labels)
-        where = f"报告：{outcome.reports[0]}" if outcome.reports else ""
-        console.print(Text(where + (f" · 台账记录号 {outcome.record_seq}" if outcome.record_seq else ""), style="dim"))
+        print_table(
+            outcome.result,
+            script.text,
+            source=script.source,
+            labels=svc.engine.lexicon.labels,
+            limit=0 if show_all else limit,
+            reports=outcome.reports,
+            record_seq=outcome.record_seq,
+        )
     raise typer.Exit(EXIT_BLOCK if outcome.result.verdict == "block" else EXIT_OK)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import re
 import secrets
 from pathlib import Path
@@ -53,6 +52,14 @@ def _reserve(folder: Path, stem: str) -> tuple[Path, Path]:
     raise FileExistsError(f"no free report name for {stem} in {folder}")  # pragma: no cover - 2^24 names per ms
 
 
+def report_json(result: ScreenResult) -> str:
+    """The JSON report: ``result.to_json_dict()`` as indented JSON, serialised by pydantic-core.
+
+    The same document ``json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2)`` gives,
+    without the standard library's pure-Python encoder (which ``indent`` selects): several times faster."""
+    return result.model_dump_json(exclude_none=True, indent=2)
+
+
 def write_reports(
     result: ScreenResult,
     text: str,
@@ -62,7 +69,9 @@ def write_reports(
     labels: Labels | None = None,
     **html_options: Any,
 ) -> tuple[Path, Path]:
-    """Write ``<stem>-<time>-<random>.html`` and ``.json`` into ``folder``; InputError if they cannot be written."""
+    """Write ``<stem>-<time>-<random>.html`` and ``.json`` into ``folder``; InputError if they cannot be written.
+
+    Both hold every finding (a terminal table may list only the first ones)."""
     from claimcheck.report.html import render_html, write_html
 
     try:
@@ -71,7 +80,7 @@ def write_reports(
         raise InputError(f"cannot write the report to {folder}: {exc.strerror or exc.__class__.__name__}") from None
     try:
         write_html(html_path, render_html(result, text, source=source, labels=labels, **html_options))
-        json_path.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+        json_path.write_text(report_json(result), encoding="utf-8")
     except OSError as exc:
         for partial in (html_path, json_path):  # never leave half of a pair behind
             with contextlib.suppress(OSError):
