@@ -64,3 +64,20 @@ def test_a_model_registered_later_sees_its_own_n_grams(lookup: str) -> None:
     later.terms = [*later.terms, "龘靐齉"]  # a 3-gram no model had
     later.idf = np.append(later.idf, 1.0)
     assert later.transform(["说龘靐齉了"])[0, len(later.terms) - 1] > 0
+
+
+def test_explanations_read_from_the_last_batch_equal_fresh_ones() -> None:
+    """explain_many reuses the rows predict_proba just computed, in any order or subset."""
+    from claimcheck.classifier.classes import CLASSIFIER_LABELS
+    from claimcheck.classifier.sklearn_model import SklearnClassifier
+
+    clf = SklearnClassifier.load(MODELS_DIR / "exaggeration-sklearn", CLASSIFIER_LABELS)
+    texts = ["全网最好的面霜", "吃了能治失眠", "今天包邮", "销量第一的品牌"]
+    labels = ["absolute_term", "medical_claim", "absolute_term", "absolute_term"]
+    order = [3, 1, 0]
+    fresh = SklearnClassifier.load(MODELS_DIR / "exaggeration-sklearn", CLASSIFIER_LABELS)
+    expected = fresh.explain_many([texts[i] for i in order], [labels[i] for i in order])
+    clf.predict_proba(texts)
+    got = clf.explain_many([texts[i] for i in order], [labels[i] for i in order])
+    assert got == expected
+    assert any(got)  # some text has an explaining n-gram

@@ -90,9 +90,9 @@ class SklearnClassifier:
         none: tuple[dict[str, int], Any] = ({}, None)
         rows, last = getattr(self, "_last", none)
         if last is not None and all(t in rows for t in texts):
-            x = last[[rows[t] for t in texts]]
+            x, where = last, [rows[t] for t in texts]  # rows of the last batch, read in place
         else:
-            x = self.model.transform(texts)
+            x, where = self.model.transform(texts), list(range(len(texts)))
         out: list[list[tuple[str, float]]] = []
         for i, label in enumerate(labels):
             if label not in classes:
@@ -100,7 +100,7 @@ class SklearnClassifier:
                 continue
             k = classes.index(label)
             row = coef[k] if coef.shape[0] > 1 else (coef[0] if k == 1 else -coef[0])
-            lo, hi = x.indptr[i], x.indptr[i + 1]
+            lo, hi = x.indptr[where[i]], x.indptr[where[i] + 1]
             idx = x.indices[lo:hi]
             contrib = x.data[lo:hi] * row[idx]
             contrib = np.where([len(names[k]) >= 2 for k in idx], contrib, 0.0)  # one character explains little

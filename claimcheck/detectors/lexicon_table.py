@@ -20,6 +20,7 @@ from pathlib import Path
 
 from claimcheck import __version__
 from claimcheck.lexicons import Lexicon
+from claimcheck.paths import default_cache_dir
 from claimcheck.taxonomy import Category
 
 #: payload of an automaton key: (kind, entry index or GLOBAL, variant)
@@ -127,15 +128,6 @@ def compile_table(lexicon: Lexicon) -> LexiconTable:
     for phrase in lexicon.allow_phrases:
         add(compact(phrase), (ALLOW, GLOBAL, EXACT))
     return LexiconTable(table, terms)
-
-
-def default_cache_dir() -> Path | None:
-    """``CLAIMCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/claimcheck``, else ``~/.cache/claimcheck`` (empty: no cache)."""
-    explicit = os.environ.get("CLAIMCHECK_CACHE_DIR")
-    if explicit is not None:
-        return Path(explicit) if explicit.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "claimcheck"
 
 
 def cache_key(lexicon: Lexicon) -> str:

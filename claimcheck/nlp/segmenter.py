@@ -4,7 +4,9 @@ spaCy's own Chinese segmenter uses the global ``jieba`` module, so words added f
 one lexicon leak into every other user in the process. This segmenter owns its
 ``jieba.Tokenizer``; lexicon terms are added to it alone so segmentation never
 splits a term the lexicon knows. The dictionary is loaded on first use, so a
-screening that never needs tokens never pays for it.
+screening that never needs tokens never pays for it. jieba caches its parsed dictionary
+in claimcheck's cache folder (``CLAIMCHECK_CACHE_DIR``), not the system temp folder, where
+a server's upload spool lives; with no cache folder it falls back to jieba's default.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from collections.abc import Iterable
 
 import jieba
 
+from claimcheck.paths import default_cache_dir
+
 logging.getLogger("jieba").setLevel(logging.WARNING)  # jieba logs its cache build at DEBUG
 
 
@@ -21,6 +25,13 @@ class JiebaSegmenter:
     def __init__(self, user_words: Iterable[str] = (), hmm: bool = True) -> None:
         self.hmm = hmm
         self._jieba = jieba.Tokenizer()
+        cache = default_cache_dir()
+        if cache is not None:
+            try:
+                cache.mkdir(parents=True, exist_ok=True)
+                self._jieba.tmp_dir = str(cache)
+            except OSError:  # a read-only home: jieba's default (the temp folder) still works
+                pass
         self._pending = list(dict.fromkeys(w for w in user_words if w.strip()))
         self._ready = False
 
