@@ -27,6 +27,36 @@ class Section:
 
 
 @dataclass(frozen=True)
+class AllowedContext:
+    """An institution's ruling that ``phrase`` is not a violation inside ``context`` (the phrase is in it).
+
+    ``rule_id`` / ``category`` narrow it to findings of that rule or category (both None: any finding).
+    Made from a dismissed false alarm (claimcheck.service.allowances); ``created_on`` is the local day."""
+
+    id: int
+    phrase: str
+    context: str
+    rule_id: str | None
+    category: str | None
+    created_by: str
+    created_on: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class AllowanceSet:
+    """The active allowed contexts at one moment; ``version`` is a hash of their content."""
+
+    version: str
+    items: tuple[AllowedContext, ...] = ()
+
+    @property
+    def tag(self) -> str:
+        """How a screening result's versions name the set that produced it."""
+        return f"allowances@{self.version}"
+
+
+@dataclass(frozen=True)
 class DocContext:
     """Context of one screening; every field optional.
 
@@ -40,6 +70,8 @@ class DocContext:
     sections: tuple[Section, ...] = ()
     # detectors calibrated on real speech apply their speech thresholds to transcripts only
     medium: Medium = "script"
+    # the institution's allowed contexts, passed in by the service layer (None: none apply)
+    allowances: AllowanceSet | None = None
     _starts: tuple[int, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

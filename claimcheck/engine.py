@@ -8,7 +8,10 @@ screening with it is cheap, so callers build it once and reuse it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Any
 
 from claimcheck import __version__
 from claimcheck.chunks import chunk_bounds
@@ -24,7 +27,10 @@ from claimcheck.nlp.units import UnitConfig
 from claimcheck.postprocess import Step, cap_findings, default_steps, run_steps
 from claimcheck.store.catalogue import ProductCatalogue
 from claimcheck.store.repository import SpecStore
-from claimcheck.types import Finding, ScreenResult, verdict_for
+from claimcheck.types import Finding, RowError, ScreenResult, verdict_for
+
+#: what a batch gives for each input row: its result, or why it could not be screened
+RowResult = ScreenResult | RowError
 
 
 class Engine:
@@ -47,6 +53,8 @@ class Engine:
         self.chunk_chars = chunk_chars  # screen longer texts in pieces (Settings.screen_chunk_chars)
         self._versions = {"claimcheck": __version__, "lexicon": lexicon.version_tag}
         self._versions.update({d.name: d.version for d in self.detectors})
+        # what from_settings built it from: worker processes of screen_many(n_jobs > 1) build their own from it
+        self.settings: Settings | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, lexicon: Lexicon | None = None) -> Engine:
@@ -72,7 +80,9 @@ class Engine:
         )
         traits = {d.name: Traits.of(d) for d in detectors}
         steps = default_steps(ctx, traits)
-        return cls(lexicon, detectors, steps, pipeline, catalogue, settings.max_findings, settings.screen_chunk_chars)
+        engine = cls(lexicon, detectors, steps, pipeline, catalogue, settings.max_findings, settings.screen_chunk_chars)
+        engine.settings = settings
+        return engine
 
     @property
     def versions(self) -> dict[str, str]:
@@ -121,27 +131,132 @@ class Engine:
             out.append(f)
         return out
 
-    def _findings(self, text: str, context: DocContext | None) -> list[Finding]:
-        """Every finding of ``text``: a long text with no product in pieces, which find the same (claimcheck.chunks)."""
+    def _findings(self, text: str, context: DocContext | None) -> tuple[list[Finding], bool]:
+        """Every finding of ``text``, and whether an allowed context lowered any: a long text with no
+        product in pieces, which find the same (claimcheck.chunks)."""
         if self.chunk_chars is None or len(text) <= self.chunk_chars or (context or DocContext()).has_products:
-            return self.analyze(self.make_doc(text, context))
+            doc = self.make_doc(text, context)
+            return self.analyze(doc), bool(doc.notes.allowances_applied)
         findings: list[Finding] = []
+        allowed = False
         for start, end in chunk_bounds(text, self.chunk_chars):
-            for f in self.analyze(self.make_doc(text[start:end], context)):
+            doc = self.make_doc(text[start:end], context)
+            for f in self.analyze(doc):
                 findings.append(f.replace(start=f.start + start, end=f.end + start) if start else f)
-        return findings
+            allowed = allowed or bool(doc.notes.allowances_applied)
+        return findings, allowed
 
     def screen(self, text: str, context: DocContext | None = None) -> ScreenResult:
-        findings = self._findings(text, context)
+        findings, allowed = self._findings(text, context)
         verdict = verdict_for(findings)  # of every finding, listed or not
         kept, notice = cap_findings(findings, self.max_findings)
+        versions = self.versions
+        if allowed and context is not None and context.allowances is not None:
+            versions["allowances"] = context.allowances.tag  # the allowed contexts that lowered findings
         if notice is None:
-            return ScreenResult.model_construct(verdict=verdict, findings=findings, versions=self.versions)
+            return ScreenResult.model_construct(verdict=verdict, findings=findings, versions=versions)
         return ScreenResult.model_construct(
             verdict=verdict,
             findings=kept,
-            versions=self.versions,
+            versions=versions,
             truncated=True,
             findings_total=len(findings),
             notice=notice,
         )
+
+    def screen_row(self, index: int, text: object, category: object = None, sku: object = None) -> RowResult:
+        """One batch row: its result, or a :class:`RowError` for a missing, empty or non-string text (None,
+        NaN, ``""``) or a context the engine refuses (an unknown category or SKU). Never raises for the row."""
+        problem = row_problem(text)
+        if problem is not None:
+            return RowError(index, problem)
+        try:
+            context = DocContext(product_category=_optional_str(category), sku=_optional_str(sku))
+            return self.screen(str(text), context)
+        except (ClaimcheckError, ValueError) as exc:
+            return RowError(index, getattr(exc, "message", None) or str(exc))
+
+    def screen_many(
+        self,
+        texts: Iterable[object],
+        categories: Iterable[object] | None = None,
+        skus: Iterable[object] | None = None,
+        n_jobs: int = 1,
+        *,
+        executor: Executor | None = None,
+        chunk_size: int = 200,
+    ) -> list[RowResult]:
+        """Screen many texts with this one engine; results in input order, a :class:`RowError` for each row
+        that cannot be screened (see :meth:`screen_row`).
+
+        ``categories`` / ``skus`` give each row's product category and SKU (None or NaN: none).
+        ``n_jobs > 1`` screens chunks of ``chunk_size`` rows in that many processes, each building its
+        engine once from this engine's settings (:meth:`process_pool`); pass ``executor`` to reuse a pool
+        across calls."""
+        rows = _rows(texts, categories, skus)
+        if executor is None and n_jobs <= 1:
+            return [self.screen_row(i, *row) for i, row in enumerate(rows)]
+        chunks = [(start, rows[start : start + chunk_size]) for start in range(0, len(rows), chunk_size)]
+        if executor is not None:
+            return [r for part in executor.map(_screen_chunk, chunks) for r in part]
+        with self.process_pool(min(n_jobs, max(1, len(chunks)))) as pool:
+            return [r for part in pool.map(_screen_chunk, chunks) for r in part]
+
+    def process_pool(self, n_jobs: int) -> ProcessPoolExecutor:
+        """A pool of ``n_jobs`` processes, each of which builds an engine like this one once (initializer)."""
+        if self.settings is None:
+            raise ValueError("screen_many(n_jobs > 1) needs an engine made by Engine.from_settings")
+        return ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker, initargs=(self.settings,))
+
+
+def row_problem(text: object) -> str | None:
+    """Why ``text`` cannot be screened as a batch row (None: it can)."""
+    if text is None:
+        return "text is missing (None)"
+    if isinstance(text, float) and math.isnan(text):
+        return "text is missing (NaN)"
+    if not isinstance(text, str):
+        if type(text).__name__ in {"NAType", "NaTType"}:  # pandas' missing values
+            return "text is missing (NA)"
+        return f"text must be a string, not {type(text).__name__}"
+    if not text.strip():
+        return "text is empty"
+    return None
+
+
+def _optional_str(value: object) -> str | None:
+    """A category or SKU cell: None for a missing one (None, NaN, NA, blank), else its string."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or type(value).__name__ == "NAType":
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _rows(
+    texts: Iterable[object], categories: Iterable[object] | None, skus: Iterable[object] | None
+) -> list[tuple[object, object, object]]:
+    text_list = list(texts)
+    n = len(text_list)
+    columns: list[list[object]] = []
+    for name, values in (("categories", categories), ("skus", skus)):
+        column = [None] * n if values is None else list(values)
+        if len(column) != n:
+            raise ValueError(f"{name} has {len(column)} values for {n} texts")
+        columns.append(column)
+    return list(zip(text_list, columns[0], columns[1], strict=True))
+
+
+_WORKER_ENGINE: Engine | None = None
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER_ENGINE
+    _WORKER_ENGINE = Engine.from_settings(settings)
+
+
+def _screen_chunk(chunk: tuple[int, list[tuple[Any, Any, Any]]]) -> list[RowResult]:
+    start, rows = chunk
+    engine = _WORKER_ENGINE
+    if engine is None:  # not started by process_pool's initializer
+        raise RuntimeError("claimcheck worker process has no engine")
+    return [engine.screen_row(start + i, *row) for i, row in enumerate(rows)]

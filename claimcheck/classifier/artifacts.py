@@ -49,6 +49,26 @@ class Thresholds(BaseModel):
         return self
 
 
+class DecisionsProvenance(BaseModel):
+    """Which reviewers' decisions a model learned from (``claimcheck train --with-decisions``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file: str  # the source beside the model: decisions-<sha256[:12]>.jsonl
+    sha256: str  # of that file's content: the source's version
+    units: int  # units in the source
+    learned: int  # units learned from (one per record, text and label; none repeating a corpus test unit)
+    weight: float  # sample weight of a decision unit (a corpus unit weighs 1)
+    confirmed: int  # learned units from confirmations
+    dismissed: int  # learned units from dismissals
+    decision_seqs: list[int]  # the decision entries learned from
+    first_seq: int | None = None
+    last_seq: int | None = None
+    skipped: dict[str, int] = Field(default_factory=dict)  # decisions that made no unit, by reason
+    left_out_repeating_test: int = 0  # repeats of corpus test units: the test split is never trained on
+    dev_left_out_of_thresholds: int = 0  # dev units learned from, so not used to choose thresholds
+
+
 class ModelMetadata(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -63,6 +83,8 @@ class ModelMetadata(BaseModel):
     thresholds: Thresholds
     metrics: dict[str, Any] = Field(default_factory=dict)
     files: dict[str, str]  # relative path -> sha256
+    # the reviewers' decisions learned from besides the corpus (None: the corpus alone)
+    decisions: DecisionsProvenance | None = None
 
     @property
     def version_tag(self) -> str:
@@ -79,7 +101,10 @@ def sha256_file(path: Path) -> str:
 
 
 def write_metadata(directory: Path, meta: ModelMetadata) -> None:
-    (directory / METADATA).write_text(json.dumps(meta.model_dump(), ensure_ascii=False, indent=2), encoding="utf-8")
+    data = meta.model_dump()
+    if data["decisions"] is None:  # a model of the corpus alone: metadata as before decisions existed
+        del data["decisions"]
+    (directory / METADATA).write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def read_metadata(directory: str | Path, expected_kind: str, expected_labels: tuple[str, ...]) -> ModelMetadata:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from claimcheck.cli.common import make_app, settings
+from claimcheck.cli.common import DbOption, make_app, print_note, services, settings
 from claimcheck.errors import InputError
 
 corpus_app = make_app("The labelled claim-unit corpus in data/corpus.")
@@ -107,12 +107,44 @@ def train(
     ] = None,
     epochs: Annotated[int | None, typer.Option("--epochs", min=1, help="Training epochs (transformers).")] = None,
     corpus_dir: CorpusOption = None,
+    with_decisions: Annotated[
+        bool,
+        typer.Option(
+            "--with-decisions",
+            help="Also learn from the review record's decisions (sklearn); print before/after figures.",
+        ),
+    ] = False,
+    decision_weight: Annotated[
+        float, typer.Option("--decision-weight", help="Sample weight of a decision unit (a corpus unit weighs 1).")
+    ] = 1.0,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline", help="The model to compare with (default: the one in --out, else the configured one)."
+        ),
+    ] = None,
+    real_speech: Annotated[
+        bool,
+        typer.Option("--real-speech/--no-real-speech", help="Calibrate and measure on the real-speech dev set."),
+    ] = True,
+    database_url: DbOption = None,
 ) -> None:
     """Train a classifier on the corpus train split; thresholds are chosen on dev."""
     from claimcheck.training.train import DEFAULT_SKLEARN_DIR, DEFAULT_TRANSFORMER_DIR, train_sklearn, train_transformer
 
     if model is not ModelKind.transformers and init is not None:
         raise InputError("--init is for --model transformers")
+    if with_decisions:
+        if model is not ModelKind.sklearn:
+            raise InputError(
+                f"--with-decisions trains the fast model only (--model sklearn), not --model {model.value}"
+            )
+        _train_with_decisions(
+            out or DEFAULT_SKLEARN_DIR, corpus_dir, decision_weight, baseline, real_speech, database_url
+        )
+        return
+    if baseline is not None or decision_weight != 1.0:
+        raise InputError("--baseline and --decision-weight go with --with-decisions")
     if model is ModelKind.sklearn:
         train_sklearn(corpus_dir, out or DEFAULT_SKLEARN_DIR, log=typer.echo)
     elif model is ModelKind.gate:
@@ -125,6 +157,53 @@ def train(
         train_factual(corpus_dir, out or DEFAULT_FACTUAL_DIR, log=typer.echo)
     else:
         train_transformer(corpus_dir, out or DEFAULT_TRANSFORMER_DIR, init=init, epochs=epochs, log=typer.echo)
+
+
+def _train_with_decisions(
+    out: Path, corpus_dir: Path | None, weight: float, baseline: Path | None, speech: bool, database_url: str | None
+) -> None:
+    """Corpus train split + the review record's decisions; the figures of the model replaced and the new one."""
+    from claimcheck.classifier.policy import POLICY_FILE
+    from claimcheck.evaluation import real_speech
+    from claimcheck.evaluation.calibrate import calibrate as run_calibration
+    from claimcheck.evaluation.compare import format_table, model_figures
+    from claimcheck.lexicons import load_lexicon
+    from claimcheck.store.db import safe_url
+    from claimcheck.training.decisions import load_decisions
+    from claimcheck.training.train import train_sklearn
+
+    if not weight > 0:
+        raise InputError(f"--decision-weight must be above 0, not {weight:g}")
+    svc = services(database_url=database_url)
+    source = load_decisions(svc.ledger)
+    if not len(source):
+        skipped = "; ".join(f"{n} {reason}" for reason, n in source.skipped.items())
+        raise InputError(
+            f"no decisions to learn from in the review record at {safe_url(svc.settings.database_url)}"
+            + (f" ({skipped})" if skipped else "")
+            + ": confirm or dismiss findings with `claimcheck ledger decide` first"
+        )
+    s = svc.settings
+    base = baseline or (out if (out / "metadata.json").is_file() else s.model_dir)
+    speech = speech and real_speech.TRANSCRIPTS.is_file()
+    lexicon = load_lexicon(s.lexicon_dir)
+    typer.echo(f"measuring the current model {base} ...")
+    before = model_figures(base, s, corpus_dir=corpus_dir, speech=speech, lexicon=lexicon)
+    meta = train_sklearn(corpus_dir, out, log=typer.echo, decisions=source, decision_weight=weight)
+    if speech:
+        typer.echo("calibrating the new model on the real-speech dev set (claimcheck calibrate) ...")
+        run_calibration(s.model_copy(update={"model_dir": out}), log=typer.echo)
+    elif (out / POLICY_FILE).is_file():
+        print_note(f"{out / POLICY_FILE} was measured for the previous model: run `claimcheck calibrate`")
+    typer.echo(f"measuring the new model {out} ...")
+    after = model_figures(out, s, corpus_dir=corpus_dir, speech=speech, lexicon=lexicon)
+    assert meta.decisions is not None
+    d = meta.decisions
+    typer.echo(
+        f"learned from {d.learned} decision unit(s) ({d.confirmed} confirmed, {d.dismissed} dismissed; "
+        f"decision entries {d.first_seq}..{d.last_seq}); source {d.file} (sha256 {d.sha256[:12]})"
+    )
+    typer.echo(format_table(before, after))
 
 
 def calibrate() -> None:

@@ -50,6 +50,8 @@ class DocNotes:
     unit_scores: list[UnitScore] = field(default_factory=list)
     # (start, end, rule_id) of findings the context step lowered because they are negated or quoted
     context_lowered: set[tuple[int, int, str]] = field(default_factory=set)
+    # ids of the allowed contexts (DocContext.allowances) that lowered a finding of this document
+    allowances_applied: set[int] = field(default_factory=set)
 
 
 class TextPipeline:

@@ -30,6 +30,7 @@ from claimcheck.store.db import StoreError, make_engine
 LEDGER_LOCK = int.from_bytes(b"cc_ledgr", "big")
 MIGRATE_LOCK = int.from_bytes(b"cc_migrt", "big")
 API_KEYS_LOCK = int.from_bytes(b"cc_apiky", "big")
+ALLOWANCES_LOCK = int.from_bytes(b"cc_allow", "big")
 
 SQLITE_BUSY_TIMEOUT_S = float(os.environ.get("CLAIMCHECK_SQLITE_BUSY_TIMEOUT", "60"))
 

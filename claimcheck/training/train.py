@@ -23,11 +23,18 @@ import numpy as np
 import pandas as pd
 
 from claimcheck import __version__
-from claimcheck.classifier.artifacts import ModelMetadata, Thresholds, sha256_file, write_metadata
+from claimcheck.classifier.artifacts import (
+    DecisionsProvenance,
+    ModelMetadata,
+    Thresholds,
+    sha256_file,
+    write_metadata,
+)
 from claimcheck.classifier.classes import CLASSIFIER_LABELS, OK, violation_score
 from claimcheck.corpus import corpus_hash, load_corpus
 from claimcheck.evaluation.metrics import binary_metrics
 from claimcheck.paths import MODELS_DIR
+from claimcheck.training.decisions import DecisionsSource, learnable
 
 DEFAULT_SKLEARN_DIR = MODELS_DIR / "exaggeration-sklearn"
 DEFAULT_TRANSFORMER_DIR = MODELS_DIR / "exaggeration-transformer"
@@ -110,8 +117,15 @@ def _split(df: pd.DataFrame, name: str) -> tuple[list[str], list[str]]:
 
 
 def train_sklearn(
-    corpus_dir: Path | None = None, out_dir: Path = DEFAULT_SKLEARN_DIR, log: Callable[[str], Any] = print
+    corpus_dir: Path | None = None,
+    out_dir: Path = DEFAULT_SKLEARN_DIR,
+    log: Callable[[str], Any] = print,
+    *,
+    decisions: DecisionsSource | None = None,
+    decision_weight: float = 1.0,
 ) -> ModelMetadata:
+    """Train the fast model on the corpus train split (and, when given, reviewers' decisions; see
+    :func:`claimcheck.training.decisions.learnable`); thresholds are chosen on dev."""
     from claimcheck.classifier.sklearn_model import SklearnClassifier
     from claimcheck.training.sklearn_train import build_pipeline
 
@@ -119,13 +133,34 @@ def train_sklearn(
     x_train, y_train = _split(df, "train")
     log(f"training sklearn on {len(x_train)} units ({df['split'].value_counts().to_dict()})")
     pipe = build_pipeline()
-    pipe.fit(x_train, y_train)
+    if decisions is None:
+        pipe.fit(x_train, y_train)
+    else:
+        plan = learnable(decisions, df, decision_weight, log)
+        weights = np.concatenate([np.ones(len(x_train)), np.full(len(plan.x), decision_weight)])
+        pipe.fit(x_train + plan.x, y_train + plan.y, clf__sample_weight=weights)
     # the n-grams min_df dropped: only kept for introspection, and most of the file
     vec = pipe.named_steps["tfidf"]
     if hasattr(vec, "stop_words_"):
         del vec.stop_words_
     clf = SklearnClassifier.from_pipeline(pipe, CLASSIFIER_LABELS)
-    return _finish(clf, df, "exaggeration-sklearn", "sklearn", out_dir, log, ("scikit-learn", "skops"))
+    if decisions is None:
+        return _finish(clf, df, "exaggeration-sklearn", "sklearn", out_dir, log, ("scikit-learn", "skops"))
+    for stale in out_dir.glob("decisions-*.jsonl"):  # an earlier model's source
+        stale.unlink()
+    source_file = decisions.write(out_dir)
+    return _finish(
+        clf,
+        df[~plan.dev_learned],  # thresholds and figures on dev units the model has not learned
+        "exaggeration-sklearn",
+        "sklearn",
+        out_dir,
+        log,
+        ("scikit-learn", "skops"),
+        corpus_digest=corpus_hash(df),
+        extra_files=[source_file],
+        provenance=plan.provenance(decisions, source_file),
+    )
 
 
 def train_transformer(
@@ -167,6 +202,10 @@ def _finish(
     out_dir: Path,
     log: Callable[[str], Any],
     libs: tuple[str, ...],
+    *,
+    corpus_digest: str | None = None,
+    extra_files: list[Path] | None = None,
+    provenance: DecisionsProvenance | None = None,
 ) -> ModelMetadata:
     metrics: dict[str, Any] = {}
     scores: dict[str, np.ndarray] = {}
@@ -184,18 +223,19 @@ def _finish(
     log(f"dev: {metrics['dev']}")
     log(f"test: {metrics['test']}")
     out_dir.mkdir(parents=True, exist_ok=True)
-    files = clf.save(out_dir)
+    files = [*clf.save(out_dir), *(extra_files or [])]
     meta = ModelMetadata(
         name=name,
         kind=kind,
         created=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         claimcheck_version=__version__,
         libraries=library_versions(("numpy", "pandas", *libs)),
-        corpus_hash=corpus_hash(df),
+        corpus_hash=corpus_digest or corpus_hash(df),
         labels=list(CLASSIFIER_LABELS),
         thresholds=thresholds,
         metrics=metrics,
         files={p.name: sha256_file(p) for p in files},
+        decisions=provenance,
     )
     write_metadata(out_dir, meta)
     log(f"saved {out_dir} ({meta.version_tag})")
