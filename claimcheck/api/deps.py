@@ -1,4 +1,10 @@
-"""Dependencies: the shared services and engine, and the API-key checks.
+"""Dependencies: the shared services and engine, the screening pool, and the API-key checks.
+
+Screening is CPU work. The routes that screen are coroutines and hand the work to
+:func:`run_screening`, which runs it on the worker's bounded thread pool
+(``Settings.api_threads``, one thread per CPU core by default): the event loop keeps
+reading and answering requests while the pool is busy, and requests beyond the pool's
+size wait in the loop instead of each holding a thread that competes for the GIL.
 
 The key is read through FastAPI's security classes so the OpenAPI document
 declares both ways of presenting it (``X-API-Key`` or ``Authorization: Bearer``);
@@ -8,11 +14,18 @@ each route then needs the scope that fits it: ``write`` to record or import,
 
 from __future__ import annotations
 
-from typing import Annotated, ClassVar
+import asyncio
+import contextvars
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated, ClassVar, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from claimcheck.config import Settings
 from claimcheck.engine import Engine
 from claimcheck.errors import ClaimcheckError, NotFoundError
 from claimcheck.lexicons import LexiconError
@@ -57,11 +70,34 @@ def resolve_category(engine: Engine, value: str | None) -> str | None:
         raise UnknownCategory(str(exc)) from None
 
 
-def get_services(request: Request) -> Services:
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def screening_threads(settings: Settings) -> int:
+    """Threads of a worker's screening pool: ``api_threads``, or one per CPU core."""
+    return settings.api_threads or os.cpu_count() or 1
+
+
+def screening_pool(settings: Settings) -> ThreadPoolExecutor:
+    """The bounded pool one worker runs screenings on (held in ``app.state.screening_pool``)."""
+    return ThreadPoolExecutor(max_workers=screening_threads(settings), thread_name_prefix="claimcheck-screen")
+
+
+async def run_screening(request: Request, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``func(*args, **kwargs)`` on the app's screening pool, awaited without blocking the event loop."""
+    pool: ThreadPoolExecutor = request.app.state.screening_pool
+    call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+
+# Coroutines, so that FastAPI resolves them on the event loop rather than sending each
+# through its thread pool (a thread hop per request for an attribute lookup).
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.services.engine
 
 

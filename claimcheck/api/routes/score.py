@@ -1,10 +1,14 @@
-"""``POST /v1/score``: screen one text or a batch; nothing is recorded."""
+"""``POST /v1/score``: screen one text or a batch; nothing is recorded.
+
+A coroutine: the body is parsed and the answer written on the event loop, the screening
+itself runs on the worker's bounded screening pool (:func:`~claimcheck.api.deps.run_screening`).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from claimcheck.api.deps import EngineDep, resolve_category
+from claimcheck.api.deps import EngineDep, resolve_category, run_screening
 from claimcheck.api.schemas import ScoreRequest, ScoreResponse, error_responses
 from claimcheck.context import DocContext
 from claimcheck.service.screening import score_texts
@@ -19,7 +23,7 @@ router = APIRouter(prefix="/v1", tags=["score"])
     summary="Score one text or a batch (nothing recorded)",
     responses=error_responses(400, 404, 413, 422, 503),
 )
-def score(body: ScoreRequest, engine: EngineDep) -> ScoreResponse:
+async def score(body: ScoreRequest, engine: EngineDep, request: Request) -> ScoreResponse:
     texts = [body.text] if body.text is not None else list(body.texts or [])
     context = DocContext(product_category=resolve_category(engine, body.category), sku=body.sku)
-    return ScoreResponse(results=score_texts(engine, texts, context))
+    return ScoreResponse(results=await run_screening(request, score_texts, engine, texts, context))

@@ -1,14 +1,18 @@
-"""``POST /v1/screen`` and ``POST /v1/audit``: screenings and audits written to the review record."""
+"""``POST /v1/screen`` and ``POST /v1/audit``: screenings and audits written to the review record.
+
+Coroutines: uploads are read on the event loop; decoding, screening and recording run on the
+worker's bounded screening pool (:func:`~claimcheck.api.deps.run_screening`).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import PurePath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
-from starlette.concurrency import run_in_threadpool
+from fastapi import APIRouter, File, Form, Request, UploadFile
 
-from claimcheck.api.deps import ApiKeyDep, ServicesDep, resolve_category
+from claimcheck.api.deps import ApiKeyDep, ServicesDep, resolve_category, run_screening
 from claimcheck.api.schemas import (
     FORM_DATE_SCHEMA,
     FORM_SKU_PATTERN,
@@ -23,9 +27,10 @@ from claimcheck.api.schemas import (
 from claimcheck.context import DocContext
 from claimcheck.errors import InputError
 from claimcheck.io.scripts import script_from_bytes
-from claimcheck.io.transcripts import run_sheet_from_bytes, transcript_from_bytes
-from claimcheck.service.auditing import audit_transcript
-from claimcheck.service.screening import screen_script
+from claimcheck.io.transcripts import Transcript, run_sheet_from_bytes, transcript_from_bytes
+from claimcheck.service import Services
+from claimcheck.service.auditing import AuditOutcome, audit_transcript
+from claimcheck.service.screening import ScreenOutcome, screen_script
 
 router = APIRouter(prefix="/v1", tags=["screen and audit"])
 
@@ -42,11 +47,17 @@ class TooLarge(InputError):
     summary="Screen a script and record it",
     responses=error_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
-def screen(body: ScreenRequest, services: ServicesDep, _key: ApiKeyDep) -> RecordedResult:
+async def screen(body: ScreenRequest, services: ServicesDep, _key: ApiKeyDep, request: Request) -> RecordedResult:
     category = resolve_category(services.engine, body.category)
     context = DocContext(product_category=category, sku=body.sku, broadcast_date=body.broadcast_date)
-    outcome = screen_script(
-        services, body.script, source=body.subject or "api", context=context, meta={"source": "api"}
+    outcome = await run_screening(
+        request,
+        screen_script,
+        services,
+        body.script,
+        source=body.subject or "api",
+        context=context,
+        meta={"source": "api"},
     )
     assert outcome.record_seq is not None
     return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)
@@ -60,6 +71,7 @@ def screen(body: ScreenRequest, services: ServicesDep, _key: ApiKeyDep) -> Recor
     responses=error_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def screen_upload(
+    request: Request,
     services: ServicesDep,
     _key: ApiKeyDep,
     script: Annotated[
@@ -74,15 +86,17 @@ async def screen_upload(
     broadcast_date: Annotated[IsoDate | None, Form(json_schema_extra=FORM_DATE_SCHEMA)] = None,
 ) -> RecordedResult:
     name = upload_name(script, "script.txt")
-    text = script_from_bytes(
-        await _read(script, services.settings.max_input_bytes), name, services.settings.max_input_bytes
-    )
-    context = DocContext(
-        product_category=resolve_category(services.engine, category), sku=sku, broadcast_date=broadcast_date
-    )
-    outcome = await run_in_threadpool(
-        screen_script, services, text.text, source=name, context=context, meta={"source": "api", "file": name}
-    )
+    limit = services.settings.max_input_bytes
+    data = await _read(script, limit)
+
+    def decode_and_screen() -> ScreenOutcome:  # a .docx is unzipped and parsed: CPU work too
+        text = script_from_bytes(data, name, limit)
+        context = DocContext(
+            product_category=resolve_category(services.engine, category), sku=sku, broadcast_date=broadcast_date
+        )
+        return screen_script(services, text.text, source=name, context=context, meta={"source": "api", "file": name})
+
+    outcome = await run_screening(request, decode_and_screen)
     assert outcome.record_seq is not None
     return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)
 
@@ -111,6 +125,7 @@ async def _read(upload: UploadFile, limit: int) -> bytes:
     responses=error_responses(400, 401, 403, 404, 409, 413, 422, 503),
 )
 async def audit(
+    request: Request,
     services: ServicesDep,
     _key: ApiKeyDep,
     transcript: Annotated[
@@ -129,12 +144,27 @@ async def audit(
 ) -> RecordedResult:
     limit = services.settings.max_input_bytes
     raw = await _read(transcript, limit)
-    t = transcript_from_bytes(raw, upload_name(transcript, "transcript.srt"), limit)
-    rs = None
-    if run_sheet is not None:
-        rs = run_sheet_from_bytes(await _read(run_sheet, limit), upload_name(run_sheet, "run_sheet.csv"), limit)
-    outcome = await run_in_threadpool(
-        audit_transcript,
+    t = await run_screening(request, transcript_from_bytes, raw, upload_name(transcript, "transcript.srt"), limit)
+    sheet = None if run_sheet is None else (await _read(run_sheet, limit), upload_name(run_sheet, "run_sheet.csv"))
+    outcome = await run_screening(
+        request, _audit, services, t, sheet, raw=raw, broadcast_id=broadcast_id, broadcast_date=broadcast_date
+    )
+    assert outcome.record_seq is not None
+    return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)
+
+
+def _audit(
+    services: Services,
+    t: Transcript,
+    sheet: tuple[bytes, str] | None,
+    *,
+    raw: bytes,
+    broadcast_id: str | None,
+    broadcast_date: dt.date | None,
+) -> AuditOutcome:
+    """Parse the run sheet and audit the transcript against it (on the screening pool)."""
+    rs = None if sheet is None else run_sheet_from_bytes(sheet[0], sheet[1], services.settings.max_input_bytes)
+    return audit_transcript(
         services,
         t,
         rs,
@@ -143,5 +173,3 @@ async def audit(
         context=DocContext(broadcast_date=broadcast_date),
         meta={"source": "api"},
     )
-    assert outcome.record_seq is not None
-    return RecordedResult(record_seq=outcome.record_seq, result=outcome.result)
