@@ -7,9 +7,10 @@ screen, the JSON output and the review record all point at what the user wrote.
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
@@ -78,6 +79,22 @@ class Finding:
     def replace(self, **changes: Any) -> Finding:
         return dataclasses.replace(self, **changes)
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, as plain JSON-serialisable values (enums as their strings; lists and dicts copied)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, StrEnum):
+                value = value.value
+            elif isinstance(value, (list, dict)):
+                value = json.loads(json.dumps(value, ensure_ascii=False, default=str))
+            out[f.name] = value
+        return out
+
+
+#: the field names of a finding, in contract order (the columns of a findings table)
+FINDING_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Finding))
+
 
 class ScreenResult(BaseModel):
     """A document verdict with its findings and the versions that produced them."""
@@ -93,6 +110,38 @@ class ScreenResult(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
+
+    #: a successful screening (a :class:`RowError` says why a batch row could not be screened)
+    error: ClassVar[None] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-serialisable values (``model_dump(mode="json")``; unset optional fields left out)."""
+        return self.to_json_dict()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_json_dict(), ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A batch row that could not be screened (no text, not a string, an unknown SKU): its place and why.
+
+    Stands in a batch's results where that row's :class:`ScreenResult` would be, so one bad row
+    never stops the others; ``verdict`` is None and ``findings`` empty."""
+
+    index: int
+    error: str
+    verdict: ClassVar[None] = None
+
+    @property
+    def findings(self) -> list[Finding]:
+        return []
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"index": self.index, "error": self.error, "verdict": None, "findings": []}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
 
 
 def verdict_for(findings: list[Finding]) -> Verdict:

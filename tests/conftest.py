@@ -56,6 +56,9 @@ def engine():
 # CLAIMCHECK_TEST_DATABASE_URL too when it is set (CI sets a local PostgreSQL).
 DATABASES = ["sqlite"] + (["external"] if os.environ.get("CLAIMCHECK_TEST_DATABASE_URL") else [])
 TABLES = (
+    "web_sessions",
+    "users",
+    "allowed_contexts",
     "ledger_entries",
     "api_keys",
     "test_items",

@@ -322,7 +322,8 @@ def test_export_xlsx_csv_json(db_url: str, tmp_path: Path) -> None:
 
     xlsx = ledger.export(tmp_path / "record.xlsx", "xlsx")
     sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert set(sheets) == {"records", "entries"}
+    assert set(sheets) == {"records", "approvals", "entries"}  # products' approvals: none here
+    assert len(sheets["approvals"]) == 0 and "status" in sheets["approvals"].columns
     records, chain = sheets["records"], sheets["entries"]
     assert list(records["seq"]) == [s1, s1, s1, s2]  # one row per finding; a record without findings keeps a row
     assert list(records["finding_text"][:3]) == ["全网最好", "纯棉", '=HYPERLINK("http://x")']  # text, not a formula

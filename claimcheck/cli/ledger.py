@@ -42,7 +42,7 @@ def ledger_show(
             e["kind"],
             Text(str(e.get("subject") or "—")),
             Text(str(e.get("sku") or "—")),
-            Text(str(p.get("verdict") or p.get("decision") or "—")),
+            Text(str(p.get("verdict") or p.get("decision") or p.get("status") or "—")),
             str(len(p.get("findings", [])) if "findings" in p else "—"),
         )
     Console(highlight=False).print(table)
@@ -105,7 +105,10 @@ def ledger_export(
     fmt: Annotated[str | None, typer.Option("--format", help="xlsx, csv or json (default: from --out).")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
-    sku: Annotated[str | None, typer.Option("--sku")] = None,
+    sku: Annotated[str | None, typer.Option("--sku", help="Records that touch this SKU, and its approvals.")] = None,
+    reviewer: Annotated[
+        str | None, typer.Option("--reviewer", help="Records this reviewer decided on, their decisions and approvals.")
+    ] = None,
     database_url: DbOption = None,
 ) -> None:
     """Export the review record for the archive (Excel, CSV or JSON)."""
@@ -120,6 +123,7 @@ def ledger_export(
             date_from=parse_date(date_from, "--from"),
             date_to=parse_date(date_to, "--to"),
             sku=sku,
+            reviewer=reviewer,
         )
     except review.DamagedRecord as exc:
         print_note(f"警告 warning: {exc.message}")

@@ -24,7 +24,9 @@ from claimcheck.errors import ConflictError, InputError, NotFoundError
 UTC = dt.UTC
 GENESIS_HASH = "0" * 64
 RECORD_KINDS = ("screening", "audit")
-KINDS = (*RECORD_KINDS, "decision")
+#: every kind an entry may have: records, decisions on their findings, and approvals of products
+#: (the product's status in the 选品审核台账, see :mod:`claimcheck.ledger.approvals`)
+KINDS = (*RECORD_KINDS, "decision", "approval")
 
 
 class LedgerError(InputError):

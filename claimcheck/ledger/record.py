@@ -20,15 +20,15 @@ one, entries are written unsigned, as before signing existed.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from sqlalchemy import Connection, Row, Table, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 
 from claimcheck.errors import IntegrityError
+from claimcheck.ledger.approvals import approval_payload, approval_view, check_approval
 from claimcheck.ledger.chain import (
     GENESIS_HASH,
     KINDS,
@@ -51,7 +51,9 @@ from claimcheck.ledger.checkpoint import (
 from claimcheck.ledger.decisions import DECISIONS, MAX_SEQ, check_request, decision_payload
 from claimcheck.ledger.export import EXPORT_FORMATS, write_export
 from claimcheck.ledger.integrity import verify_rows
+from claimcheck.ledger.rows import select_entries
 from claimcheck.ledger.signing import LedgerKey, load_key, load_or_create_key
+from claimcheck.ledger.views import as_dict, bound, with_decisions
 from claimcheck.store.locking import LEDGER_LOCK, locked_transaction, read_transaction
 from claimcheck.store.migrate import ensure_schema
 from claimcheck.store.models import SKU_LEN, SUBJECT_LEN, LedgerEntry
@@ -70,26 +72,6 @@ AfterInsert = Callable[[int], None]
 #: called inside an append's transaction with the new seq, last before the commit: if it raises,
 #: nothing is appended (screening writes its reports here, so an entry never exists without them)
 BeforeCommit = Callable[[int], object]
-
-
-def _bound(value: dt.date | dt.datetime | str | None, tz: dt.tzinfo, *, end: bool) -> tuple[dt.datetime | None, bool]:
-    """A filter bound as an aware UTC datetime, and whether it is exclusive.
-
-    A date means that whole day in ``tz`` (so an end date is exclusive at the next midnight); a
-    datetime is inclusive, in ``tz`` when naive. Strings are ISO 8601 dates or datetimes."""
-    if value is None:
-        return None, False
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
-        except ValueError:
-            raise LedgerError(f"not an ISO date or time: {value!r}") from None
-    if not isinstance(value, dt.datetime):
-        day = value + dt.timedelta(days=1) if end else value
-        return dt.datetime.combine(day, dt.time(), tzinfo=tz).astimezone(UTC), end
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=tz)
-    return value.astimezone(UTC), False
 
 
 class Ledger:
@@ -183,6 +165,30 @@ class Ledger:
 
         return self._append("decision", build, sku=None, subject=None, record_seq=record_seq)
 
+    def add_approval(
+        self,
+        sku: str,
+        status: str,
+        reason: str,
+        reviewer: str,
+        *,
+        via: str = "direct",
+        supersedes: int | None = None,
+        product_name: str | None = None,
+    ) -> int:
+        """Append a product's approval status (approved, rejected, needs_changes); returns the new entry's seq.
+
+        ``reviewer`` is the identity the front end authenticated (``via`` says how); a SKU that already
+        has an approval takes a new one only when ``supersedes`` names the current one (ApprovalConflict
+        otherwise). See :mod:`claimcheck.ledger.approvals`."""
+        sku, reason, reviewer = check_approval(sku, status, reason, reviewer, supersedes)
+
+        def build(conn: Connection) -> tuple[dict[str, Any], str | None, str | None]:
+            payload = approval_payload(conn, sku, status, reason, reviewer, via, supersedes, product_name)
+            return payload, sku, None
+
+        return self._append("approval", build, sku=sku, subject=None, record_seq=None)
+
     def _append(
         self,
         kind: str,
@@ -274,7 +280,37 @@ class Ledger:
             row = conn.execute(select(_T).where(_T.c.seq == seq)).first()
             if row is None:
                 raise EntryNotFound(f"there is no entry {seq} in the review record")
-            return _with_decisions(conn, [row])[0]
+            return with_decisions(conn, [row])[0]
+
+    def latest(self, limit: int) -> list[dict[str, Any]]:
+        """The newest ``limit`` screening and audit records, newest first, each with its decisions."""
+        query = select(_T).where(_T.c.kind.in_(RECORD_KINDS)).order_by(_T.c.seq.desc()).limit(max(0, limit))
+        with read_transaction(self.url) as conn:
+            return with_decisions(conn, list(conn.execute(query)))
+
+    def approvals(self, sku: str | None = None) -> list[dict[str, Any]]:
+        """Approval entries (of one SKU, or all), oldest first: the last of a SKU is its current status."""
+        query = select(_T).where(_T.c.kind == "approval").order_by(_T.c.seq)
+        if sku is not None:
+            query = query.where(_T.c.sku == sku)
+        with read_transaction(self.url) as conn:
+            return [approval_view(row) for row in conn.execute(query)]
+
+    def since(self, after: int, *, limit: int | None = None) -> list[dict[str, Any]]:
+        """Entries of every kind after seq ``after``, in seq order, without their decisions attached
+        (for indexes that follow the append-only record)."""
+        query = select(_T).where(_T.c.seq > after).order_by(_T.c.seq)
+        if limit is not None:
+            query = query.limit(max(0, limit))
+        with read_transaction(self.url) as conn:
+            return [as_dict(row) for row in conn.execute(query)]
+
+    def hash_at(self, seq: int) -> str | None:
+        """The entry hash of entry ``seq``, or None when there is none."""
+        if not 0 < seq <= MAX_SEQ:
+            return None
+        with read_transaction(self.url) as conn:
+            return conn.execute(select(_T.c.entry_hash).where(_T.c.seq == seq)).scalar()
 
     def entries(
         self,
@@ -290,8 +326,8 @@ class Ledger:
         if kind is not None and kind not in KINDS:
             raise LedgerError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
         query = select(_T).order_by(_T.c.seq)
-        lo, _ = _bound(from_date, tz, end=False)
-        hi, hi_exclusive = _bound(to_date, tz, end=True)
+        lo, _ = bound(from_date, tz, end=False)
+        hi, hi_exclusive = bound(to_date, tz, end=True)
         if lo is not None:
             query = query.where(_T.c.created_at >= lo)
         if hi is not None:
@@ -301,7 +337,7 @@ class Ledger:
         if kind is not None:
             query = query.where(_T.c.kind == kind)
         with read_transaction(self.url) as conn:
-            return _with_decisions(conn, list(conn.execute(query)))
+            return with_decisions(conn, list(conn.execute(query)))
 
     def export(
         self,
@@ -311,14 +347,29 @@ class Ledger:
         to_date: dt.date | dt.datetime | str | None = None,
         sku: str | None = None,
         *,
+        reviewer: str | None = None,
         tz: dt.tzinfo = UTC,
     ) -> Path:
-        """Write the (filtered) record; see :mod:`claimcheck.ledger.export` for the formats."""
+        """Write the (filtered) record; see :mod:`claimcheck.ledger.export` for the formats and
+        :func:`~claimcheck.ledger.export.select_entries` for what ``sku`` and ``reviewer`` keep."""
         path = Path(path)
         chosen = fmt or path.suffix.lstrip(".").lower()
         if chosen not in EXPORT_FORMATS:
             raise LedgerError(f"export format must be one of {', '.join(EXPORT_FORMATS)}, not {chosen!r}")
-        return write_export(self.entries(from_date, to_date, sku=sku, tz=tz), path, chosen)
+        return write_export(self.selected(from_date, to_date, sku=sku, reviewer=reviewer, tz=tz), path, chosen)
+
+    def selected(
+        self,
+        from_date: dt.date | dt.datetime | str | None = None,
+        to_date: dt.date | dt.datetime | str | None = None,
+        sku: str | None = None,
+        *,
+        reviewer: str | None = None,
+        tz: dt.tzinfo = UTC,
+    ) -> list[dict[str, Any]]:
+        """Entries in the date range about ``sku`` (records that touch it, even through a run sheet) and/or
+        by ``reviewer`` (records they decided on, their decisions and approvals): what an export holds."""
+        return select_entries(self.entries(from_date, to_date, tz=tz), sku=sku or None, reviewer=reviewer or None)
 
     def count(self) -> int:
         with read_transaction(self.url) as conn:
@@ -331,52 +382,3 @@ class CheckpointRefused(IntegrityError):
     def __init__(self, report: VerifyReport) -> None:
         super().__init__(f"not checkpointed: {report.summary()}")
         self.report = report
-
-
-def _as_dict(row: Row) -> dict[str, Any]:
-    return {
-        "seq": row.seq,
-        "kind": row.kind,
-        "created_at": iso_utc(row.created_at),
-        "sku": row.sku,
-        "subject": row.subject,
-        "record_seq": row.record_seq,
-        "payload": json.loads(row.payload),
-        "entry_hash": row.entry_hash,
-        "prev_hash": row.prev_hash,
-        "key_id": row.key_id,
-        "signature": row.signature,
-    }
-
-
-def _decision_view(row: Row) -> dict[str, Any]:
-    payload = json.loads(row.payload)
-    return {
-        "seq": row.seq,
-        "created_at": iso_utc(row.created_at),
-        "finding_index": payload.get("finding_index"),
-        "decision": payload.get("decision"),
-        "reason": payload.get("reason"),
-        "reviewer": payload.get("reviewer"),
-        "reviewer_via": payload.get("reviewer_via"),
-        "supersedes": payload.get("supersedes"),
-    }
-
-
-def _with_decisions(conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
-    record_seqs = [r.seq for r in rows if r.kind in RECORD_KINDS]
-    decisions: dict[int, list[dict[str, Any]]] = {s: [] for s in record_seqs}
-    for i in range(0, len(record_seqs), 500):
-        chunk = record_seqs[i : i + 500]
-        query = (
-            select(_T).where(_T.c.kind == "decision", _T.c.record_seq.in_(chunk)).order_by(_T.c.record_seq, _T.c.seq)
-        )
-        for d in conn.execute(query):
-            decisions[d.record_seq].append(_decision_view(d))
-    out = []
-    for row in rows:
-        item = _as_dict(row)
-        if row.kind in RECORD_KINDS:
-            item["decisions"] = decisions[row.seq]
-        out.append(item)
-    return out

@@ -24,6 +24,7 @@ from claimcheck.io.transcripts import (
     span_times,
     transcript_document,
 )
+from claimcheck.service.allowances import finding_contexts, with_allowances
 from claimcheck.service.app import Services
 from claimcheck.service.reports import write_reports
 from claimcheck.service.screening import input_hash, record_with_reports
@@ -72,6 +73,23 @@ def audit(
     return AuditOutcome(result, text, slots)
 
 
+CUE_FIELDS = ("start_ms", "end_ms", "start", "end")
+
+
+def document_meta(text: str, transcript: Transcript) -> dict[str, Any]:
+    """What an audit entry keeps of the transcript: the screened document and each cue's time and span in it.
+
+    Cues are ``[start_ms, end_ms, start, end]`` lists (``cue_fields`` names them), a third of the size of
+    objects; cue i's text is ``text[start:end]``, so the cue texts are not stored twice."""
+    _, spans = transcript_document(transcript)
+    cues = transcript.cues
+    return {
+        "text": text,
+        "cue_fields": list(CUE_FIELDS),
+        "cues": [[cues[i].start_ms, cues[i].end_ms, start, end] for start, end, i in spans],
+    }
+
+
 def load_transcript(services: Services, path: str | Path, encoding: str | None = None) -> Transcript:
     return read_transcript(path, services.settings.max_input_bytes, encoding)
 
@@ -92,8 +110,14 @@ def audit_transcript(
     report_dir: Path | None = None,
     meta: dict[str, Any] | None = None,
 ) -> AuditOutcome:
-    """Audit one transcript; write reports and the review-record entry (``raw`` is what was uploaded)."""
-    context = context or DocContext()
+    """Audit one transcript; write reports and the review-record entry (``raw`` is what was uploaded).
+
+    The institution's active allowed contexts apply; the entry keeps the sentence around each finding,
+    the screened document (``meta.text``: the cues joined as :func:`transcript_document` joins them) and
+    the cues as ``[start_ms, end_ms, start, end]`` (``meta.cues``; cue i's text is ``text[start:end]``)
+    and the run sheet's slots as ``[start_ms, end_ms, sku]`` (``meta.slots``), so the workbench can show
+    each finding in place and on the broadcast's time axis."""
+    context = with_allowances(services, context or DocContext())
     outcome = audit(services.engine, transcript, run_sheet, context)
 
     def reports_for(seq: int | None) -> tuple[Path, Path] | None:
@@ -124,6 +148,9 @@ def audit_transcript(
                 "format": transcript.format,
                 "schedule": Path(run_sheet.source).name if run_sheet is not None else None,
                 "broadcast_date": context.on.isoformat(),
+                "finding_contexts": finding_contexts(outcome.text, outcome.result.findings),
+                **document_meta(outcome.text, transcript),
+                "slots": [list(slot) for slot in outcome.slots],
             },
             before_commit=before_commit,
         )

@@ -76,6 +76,17 @@ def list_products(services: Services) -> list[ProductRecord]:
     return store.all() if store.exists() else []
 
 
+def product_summaries(services: Services) -> list[dict[str, str | None]]:
+    """Every product's sku, name, category, brand and supplier name, by SKU (no specs or reports)."""
+    store = services.product_store
+    return store.summaries() if store.exists() else []
+
+
+def category_names(services: Services) -> dict[str, str]:
+    """Product category ids and their Chinese names (``food`` → 食品), from the lexicon."""
+    return {pc.id: pc.name for pc in _lexicon(services).product_categories}
+
+
 def write_template(services: Services, path: str | Path) -> Path:
     from claimcheck.store.template import write_template as write
 

@@ -61,6 +61,18 @@ def list_entries(
     return services.ledger.entries(from_date=date_from, to_date=date_to, sku=sku, kind=kind, tz=local_zone())
 
 
+def recent_records(services: Services, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest screening and audit records, newest first, with their decisions (the review queue)."""
+    return services.ledger.latest(limit)
+
+
+def open_findings(entry: dict[str, Any]) -> int:
+    """How many of a record's findings that block or need review have no decision yet."""
+    decided = {d.get("finding_index") for d in entry.get("decisions", [])}
+    findings = entry.get("payload", {}).get("findings", [])
+    return sum(1 for i, f in enumerate(findings) if f.get("severity") in ("block", "review") and i not in decided)
+
+
 def get_entry(services: Services, seq: int) -> dict[str, Any]:
     return services.ledger.get(seq)
 
@@ -96,11 +108,15 @@ def export(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
     sku: str | None = None,
+    reviewer: str | None = None,
 ) -> Path:
-    """Write the export; when the record does not verify, the file is still written (for the
-    investigation) and DamagedRecord says the export cannot be trusted."""
+    """Write the export (``sku``: records that touch it; ``reviewer``: what they decided or approved);
+    when the record does not verify, the file is still written (for the investigation) and
+    DamagedRecord says the export cannot be trusted."""
     report = services.ledger.verify()
-    written = services.ledger.export(path, fmt, from_date=date_from, to_date=date_to, sku=sku, tz=local_zone())
+    written = services.ledger.export(
+        path, fmt, from_date=date_from, to_date=date_to, sku=sku, reviewer=reviewer, tz=local_zone()
+    )
     if not report.ok:
         raise DamagedRecord(f"{written.name} was written but cannot be trusted: {report.summary()}")
     return written

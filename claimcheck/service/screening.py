@@ -12,6 +12,7 @@ from claimcheck.context import DocContext
 from claimcheck.engine import Engine
 from claimcheck.io.scripts import read_script
 from claimcheck.io.text import TextInput
+from claimcheck.service.allowances import finding_contexts, with_allowances
 from claimcheck.service.app import Services
 from claimcheck.service.reports import write_reports
 from claimcheck.types import ScreenResult
@@ -49,9 +50,12 @@ def screen_script(
 ) -> ScreenOutcome:
     """Screen a script with its per-product sections; write reports and the review-record entry.
 
-    The entry is committed only after its reports are written (see :func:`record_with_reports`)."""
+    The institution's active allowed contexts apply (claimcheck.service.allowances); the entry keeps
+    the sentence around each finding (``meta.finding_contexts``) and the whole screened text
+    (``meta.text``, hash-chained and signed with the findings, so the workbench shows each finding
+    in place). The entry is committed only after its reports are written (see :func:`record_with_reports`)."""
     engine = services.engine
-    context = (context or DocContext()).with_(sections=tuple(engine.sections(text)))
+    context = with_allowances(services, (context or DocContext()).with_(sections=tuple(engine.sections(text))))
     result = engine.screen(text, context)
 
     def reports_for(seq: int | None) -> tuple[Path, Path] | None:
@@ -66,7 +70,12 @@ def screen_script(
             subject=subject or source,
             sku=context.sku,
             input_hash=input_hash(text),
-            meta={**(meta or {}), "broadcast_date": context.on.isoformat()},
+            meta={
+                **(meta or {}),
+                "broadcast_date": context.on.isoformat(),
+                "finding_contexts": finding_contexts(text, result.findings),
+                "text": text,
+            },
             before_commit=before_commit,
         )
 

@@ -8,13 +8,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    true,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 #: column widths that input validation needs to know
 SKU_LEN = 64
 SUBJECT_LEN = 300
 KEY_NAME_LEN = 200
+ALLOWED_PHRASE_LEN = 200
+ALLOWED_CONTEXT_LEN = 1000
 
 
 class Base(DeclarativeBase):
@@ -159,7 +173,7 @@ class LedgerEntry(Base):
 
     __tablename__ = "ledger_entries"
     __table_args__ = (
-        CheckConstraint("kind IN ('screening', 'audit', 'decision')", name="ck_ledger_entries_kind"),
+        CheckConstraint("kind IN ('screening', 'audit', 'decision', 'approval')", name="ck_ledger_entries_kind"),
         UniqueConstraint("entry_hash", name="uq_ledger_entries_entry_hash"),
     )
 
@@ -192,3 +206,57 @@ class ApiKey(Base):
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     # what the key may do: "read" and/or "write", space-separated (see claimcheck.store.keys.SCOPES)
     scopes: Mapped[str] = mapped_column(String(64), server_default="read write")
+
+
+class AllowedContextRow(Base):
+    """An allowed context (claimcheck.service.allowances): ``phrase`` is not a violation inside ``context``.
+
+    Made by an admin from a dismissed finding; removing one sets ``active`` false (the row stays,
+    with who removed it and when), so every screening that named it can still be explained."""
+
+    __tablename__ = "allowed_contexts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phrase: Mapped[str] = mapped_column(String(ALLOWED_PHRASE_LEN))
+    context: Mapped[str] = mapped_column(String(ALLOWED_CONTEXT_LEN))
+    rule_id: Mapped[str | None] = mapped_column(String(200))  # None: any rule
+    category: Mapped[str | None] = mapped_column(String(64))  # None: any category
+    created_by: Mapped[str] = mapped_column(String(KEY_NAME_LEN))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text)
+    source_record_seq: Mapped[int | None] = mapped_column(Integer)
+    source_finding_index: Mapped[int | None] = mapped_column(Integer)
+    source_decision_seq: Mapped[int | None] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(Boolean, index=True, server_default=true())
+    removed_by: Mapped[str | None] = mapped_column(String(KEY_NAME_LEN))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+USER_NAME_LEN = 64
+
+
+class User(Base):
+    """A person who signs in to the web workbench (claimcheck.service.users); never deleted, only disabled."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('reviewer', 'admin')", name="ck_users_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(USER_NAME_LEN), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, PHC string format
+    active: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A signed-in browser: only the SHA-256 of its random cookie value is stored; deleting the row signs it out."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -137,6 +137,17 @@ class SpecStore:
         with session_scope(self.url) as s:
             return [self._to_record(r) for r in s.scalars(self._query().order_by(Product.sku))]
 
+    def summaries(self) -> list[dict[str, str | None]]:
+        """Every product's sku, name, category, brand and supplier name, by SKU (one query, no details)."""
+        query = (
+            select(Product.sku, Product.name, Product.category, Product.brand, Supplier.name)
+            .outerjoin(Supplier, Product.supplier_id == Supplier.id)
+            .order_by(Product.sku)
+        )
+        keys = ("sku", "name", "category", "brand", "supplier")
+        with session_scope(self.url) as s:
+            return [dict(zip(keys, row, strict=True)) for row in s.execute(query)]
+
     def skus(self) -> list[str]:
         with session_scope(self.url) as s:
             return list(s.scalars(select(Product.sku).order_by(Product.sku)))
