@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -66,9 +67,20 @@ class Settings(BaseSettings):
     # Browser origins allowed to call the HTTP API (CORS), e.g. ["https://review.example.com"];
     # empty: no CORS headers, so browsers allow only same-origin pages.
     cors_origins: list[str] = Field(default_factory=list)
+    # Threads per HTTP worker process that run screenings (CPU work) off the event loop; requests
+    # beyond them wait their turn in the loop, so a burst queues instead of piling threads onto
+    # the GIL. None: one per CPU core, divided among the workers by `claimcheck serve --workers N`.
+    api_threads: int | None = Field(default=None, ge=1, le=256)
     unit_min_chars: int = Field(default=6, ge=1)
     unit_target_chars: int = Field(default=16, ge=2)
     unit_max_chars: int = Field(default=40, ge=4)
+    # The web workbench (docs/WEB.md): hours a sign-in lasts (then the reviewer signs in again);
+    # whether its cookies are Secure ("auto": when the request came over HTTPS, as uvicorn sees it;
+    # set true behind a TLS proxy that uvicorn does not trust); failed sign-ins allowed per user
+    # name and per client address in 5 minutes before further attempts are refused (429).
+    web_session_hours: float = Field(default=12, gt=0, le=24 * 30)
+    web_secure_cookies: bool | Literal["auto"] = "auto"
+    web_login_attempts: int = Field(default=5, ge=1, le=1000)
 
     @property
     def body_limit(self) -> int:

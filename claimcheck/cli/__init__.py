@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from claimcheck import __version__
-from claimcheck.cli import audit, keys, ledger, lexicon, models, products, screen, serve
+from claimcheck.cli import allow, audit, keys, ledger, lexicon, models, products, screen, serve, users
 from claimcheck.cli.common import ClaimcheckGroup
 
 app = typer.Typer(
@@ -51,6 +51,8 @@ app.add_typer(models.corpus_app, name="corpus")
 app.add_typer(products.app, name="products")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(keys.app, name="keys")
+app.add_typer(allow.app, name="allow")
+app.add_typer(users.app, name="users")
 app.add_typer(serve.db_app, name="db")
 
 
