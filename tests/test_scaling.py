@@ -477,7 +477,13 @@ def test_a_long_text_screened_in_pieces_finds_what_the_whole_finds(engine, seed:
 
 def test_texts_with_products_are_not_cut(engine, monkeypatch) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(engine, "make_doc", lambda text, context=None: calls.append(len(text)))
+    real_make_doc = engine.make_doc
+
+    def make_doc(text, context=None):
+        calls.append(len(text))
+        return real_make_doc(text, context)
+
+    monkeypatch.setattr(engine, "make_doc", make_doc)
     monkeypatch.setattr(engine, "analyze", lambda doc: [])
     monkeypatch.setattr(engine, "chunk_chars", 1_000)
     text = "\n".join(LINES * 200)
