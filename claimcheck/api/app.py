@@ -76,10 +76,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz(request: Request) -> dict:
         return {"status": "ok", "versions": request.app.state.services.engine.versions}
 
-    from claimcheck.api.routes import ledger, products, score, screening
+    from claimcheck.api.routes import ledger, live, products, score, screening
 
     protected = settings.require_read_key
-    for module in (score, screening, products, ledger):
+    for module in (score, screening, products, ledger, live):
         read_router = getattr(module, "read_router", None)
         if read_router is not None:  # the routes that show supplier records or reviewers' names
             app.include_router(

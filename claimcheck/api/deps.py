@@ -24,6 +24,7 @@ from typing import Annotated, ClassVar, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from claimcheck.config import Settings
 from claimcheck.engine import Engine
@@ -84,7 +85,7 @@ def screening_pool(settings: Settings) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=screening_threads(settings), thread_name_prefix="claimcheck-screen")
 
 
-async def run_screening(request: Request, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+async def run_screening(request: HTTPConnection, func: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """``func(*args, **kwargs)`` on the app's screening pool, awaited without blocking the event loop."""
     pool: ThreadPoolExecutor = request.app.state.screening_pool
     call = functools.partial(contextvars.copy_context().run, func, *args, **kwargs)
@@ -101,7 +102,14 @@ async def get_engine(request: Request) -> Engine:
     return request.app.state.services.engine
 
 
-def _key_name(request: Request, scope: str, header: str | None, bearer: HTTPAuthorizationCredentials | None) -> str:
+def key_name(connection: HTTPConnection, scope: str, presented: str | None) -> str:
+    """The name of the key ``presented`` on a request or WebSocket, which must hold ``scope``."""
+    return _key_name(connection, scope, presented, None)
+
+
+def _key_name(
+    request: HTTPConnection, scope: str, header: str | None, bearer: HTTPAuthorizationCredentials | None
+) -> str:
     presented = header or (bearer.credentials.strip() if bearer is not None else None)
     if not presented:
         raise Unauthorized("missing API key (X-API-Key header or Authorization: Bearer)")
