@@ -71,6 +71,15 @@ class Settings(BaseSettings):
     # beyond them wait their turn in the loop, so a burst queues instead of piling threads onto
     # the GIL. None: one per CPU core, divided among the workers by `claimcheck serve --workers N`.
     api_threads: int | None = Field(default=None, ge=1, le=256)
+    # Live audit (docs/LIVE.md): seconds without a message before a broadcast is recorded and closed;
+    # messages waiting for a slow WebSocket client before it is disconnected (it may resume).
+    live_idle_seconds: float = Field(default=300.0, gt=0)
+    live_queue_size: int = Field(default=256, ge=1)
+    # Webhook alerts for blocking live findings: the HMAC-SHA256 secret (none: webhooks refused),
+    # attempts per alert and the first retry's delay (doubled each time).
+    live_webhook_secret: str | None = None
+    live_webhook_attempts: int = Field(default=4, ge=1, le=20)
+    live_webhook_backoff_seconds: float = Field(default=0.5, gt=0)
     unit_min_chars: int = Field(default=6, ge=1)
     unit_target_chars: int = Field(default=16, ge=2)
     unit_max_chars: int = Field(default=40, ge=4)

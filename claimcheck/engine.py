@@ -9,8 +9,10 @@ screening with it is cheap, so callers build it once and reuse it.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from typing import Any
 
 from claimcheck import __version__
@@ -26,6 +28,7 @@ from claimcheck.nlp.doc import ClaimDoc, TextPipeline
 from claimcheck.nlp.units import UnitConfig
 from claimcheck.postprocess import Step, cap_findings, default_steps, run_steps
 from claimcheck.store.catalogue import ProductCatalogue
+from claimcheck.store.db import make_engine
 from claimcheck.store.repository import SpecStore
 from claimcheck.types import Finding, RowError, ScreenResult, verdict_for
 
@@ -184,29 +187,37 @@ class Engine:
         n_jobs: int = 1,
         *,
         executor: Executor | None = None,
-        chunk_size: int = 200,
+        chunk_size: int | None = None,
     ) -> list[RowResult]:
         """Screen many texts with this one engine; results in input order, a :class:`RowError` for each row
         that cannot be screened (see :meth:`screen_row`).
 
         ``categories`` / ``skus`` give each row's product category and SKU (None or NaN: none).
-        ``n_jobs > 1`` screens chunks of ``chunk_size`` rows in that many processes, each building its
-        engine once from this engine's settings (:meth:`process_pool`); pass ``executor`` to reuse a pool
-        across calls."""
+        ``n_jobs > 1`` screens chunks of ``chunk_size`` rows (default: about four a process) in that many
+        processes, each building its engine once from this engine's settings (:meth:`process_pool`);
+        pass ``executor`` to reuse a pool across calls."""
         rows = _rows(texts, categories, skus)
         if executor is None and n_jobs <= 1:
             return [self.screen_row(i, *row) for i, row in enumerate(rows)]
-        chunks = [(start, rows[start : start + chunk_size]) for start in range(0, len(rows), chunk_size)]
+        workers = max(n_jobs, getattr(executor, "_max_workers", 1))
+        size = chunk_size or max(1, min(500, math.ceil(len(rows) / (4 * workers))))  # about 4 chunks a worker
+        chunks = [(start, rows[start : start + size]) for start in range(0, len(rows), size)]
         if executor is not None:
             return [r for part in executor.map(_screen_chunk, chunks) for r in part]
         with self.process_pool(min(n_jobs, max(1, len(chunks)))) as pool:
             return [r for part in pool.map(_screen_chunk, chunks) for r in part]
 
-    def process_pool(self, n_jobs: int) -> ProcessPoolExecutor:
-        """A pool of ``n_jobs`` processes, each of which builds an engine like this one once (initializer)."""
+    def process_pool(self, n_jobs: int, mp_context: BaseContext | None = None) -> ProcessPoolExecutor:
+        """A pool of ``n_jobs`` processes, each with an engine like this one, made once by the initializer:
+        inherited from this process where workers are forked (no second build), else built from its settings
+        (``mp_context``: a multiprocessing context such as ``multiprocessing.get_context("spawn")``)."""
         if self.settings is None:
             raise ValueError("screen_many(n_jobs > 1) needs an engine made by Engine.from_settings")
-        return ProcessPoolExecutor(max_workers=n_jobs, initializer=_init_worker, initargs=(self.settings,))
+        key = id(self)
+        _PARENT_ENGINES[key] = self
+        return ProcessPoolExecutor(
+            max_workers=n_jobs, mp_context=mp_context, initializer=_init_worker, initargs=(self.settings, key)
+        )
 
 
 def row_problem(text: object) -> str | None:
@@ -239,7 +250,7 @@ def _rows(
     n = len(text_list)
     columns: list[list[object]] = []
     for name, values in (("categories", categories), ("skus", skus)):
-        column = [None] * n if values is None else list(values)
+        column: list[object] = [None] * n if values is None else list(values)
         if len(column) != n:
             raise ValueError(f"{name} has {len(column)} values for {n} texts")
         columns.append(column)
@@ -247,11 +258,19 @@ def _rows(
 
 
 _WORKER_ENGINE: Engine | None = None
+# engines that made a process pool, by id: a forked worker finds its engine here, already built
+_PARENT_ENGINES: weakref.WeakValueDictionary[int, Engine] = weakref.WeakValueDictionary()
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, key: int) -> None:
     global _WORKER_ENGINE
-    _WORKER_ENGINE = Engine.from_settings(settings)
+    inherited = _PARENT_ENGINES.get(key)
+    if inherited is not None and inherited.settings is settings:  # never true for a spawned worker
+        # a forked worker must not share the parent's pooled database connections: new ones for it
+        make_engine.cache_clear()
+        _WORKER_ENGINE = inherited
+    else:
+        _WORKER_ENGINE = Engine.from_settings(settings)
 
 
 def _screen_chunk(chunk: tuple[int, list[tuple[Any, Any, Any]]]) -> list[RowResult]:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from claimcheck import __version__
-from claimcheck.cli import allow, audit, keys, ledger, lexicon, models, products, screen, serve, users
+from claimcheck.cli import allow, audit, batch, keys, ledger, lexicon, live, models, products, screen, serve, users
 from claimcheck.cli.common import ClaimcheckGroup
 
 app = typer.Typer(
@@ -42,6 +42,8 @@ def main_callback(
 app.command()(screen.screen)
 app.command()(screen.units)
 app.command()(audit.audit)
+app.command()(batch.batch)
+app.command()(live.live)
 app.command()(models.train)
 app.command()(models.evaluate)
 app.command()(models.calibrate)
