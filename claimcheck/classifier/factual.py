@@ -10,37 +10,23 @@ split of the claims set (``claimcheck models train --model factual``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from claimcheck.classifier.sklearn_model import SklearnClassifier
+from claimcheck.classifier.binary import BinaryModel
 
-FACTUAL_LABELS: tuple[str, ...] = ("factual", "other")
+FACTUAL_LABELS: tuple[str, str] = ("factual", "other")
 FACTUAL = "factual"
 
 
-@dataclass
-class FactualModel:
-    model: SklearnClassifier
-    threshold: float
-
-    @property
-    def version(self) -> str:
-        return self.model.version
-
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """P(the unit states a fact about the product), per compact-view text."""
-        if not texts:
-            return np.zeros(0)
-        return self.model.predict_proba(texts)[:, FACTUAL_LABELS.index(FACTUAL)]
+class FactualModel(BinaryModel):
+    labels = FACTUAL_LABELS
 
     def factual(self, texts: list[str]) -> np.ndarray:
-        return self.scores(texts) >= self.threshold
+        """Which units state a checkable fact about the product: P(factual) at or above the threshold."""
+        return self.above(texts)
 
 
 def load_factual(directory: str | Path) -> FactualModel:
-    model = SklearnClassifier.load(directory, FACTUAL_LABELS)
-    assert model.metadata is not None
-    return FactualModel(model, model.metadata.thresholds.decision)
+    return FactualModel.load(directory)

@@ -11,37 +11,23 @@ still run on every unit: the gate only decides what the classifier sees.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from claimcheck.classifier.sklearn_model import SklearnClassifier
+from claimcheck.classifier.binary import BinaryModel
 
-GATE_LABELS: tuple[str, ...] = ("claim", "other")
+GATE_LABELS: tuple[str, str] = ("claim", "other")
 CLAIM = "claim"
 
 
-@dataclass
-class ClaimGate:
-    model: SklearnClassifier
-    threshold: float
-
-    @property
-    def version(self) -> str:
-        return self.model.version
-
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """P(the unit is a claim or an offer), per compact-view text."""
-        if not texts:
-            return np.zeros(0)
-        return self.model.predict_proba(texts)[:, GATE_LABELS.index(CLAIM)]
+class ClaimGate(BinaryModel):
+    labels = GATE_LABELS
 
     def passes(self, texts: list[str]) -> np.ndarray:
-        return self.scores(texts) >= self.threshold
+        """Which units pass the gate: P(claim or offer) at or above the threshold."""
+        return self.above(texts)
 
 
 def load_gate(directory: str | Path) -> ClaimGate:
-    model = SklearnClassifier.load(directory, GATE_LABELS)
-    assert model.metadata is not None
-    return ClaimGate(model, model.metadata.thresholds.decision)
+    return ClaimGate.load(directory)
