@@ -5,7 +5,11 @@ text a row, as `claimcheck.batch.screen_frame` screens them with the default eng
 rows per second in each run and their ratio. Process start-up (each worker builds its engine) is
 counted in the parallel run. Target: >= 1.8x for n_jobs=2 on a machine with two idle cores.
 
-    python benchmarks/bench_batch.py [--rows 20000] [--jobs 2]
+With --spark, the same table is screened by claimcheck.spark.screen_dataframe in Spark local mode on
+--jobs cores (needs pyspark and java). Spark's start-up (the session) is timed on its own; the run's
+time includes each Python worker building its engine, as the parallel run's does.
+
+    python benchmarks/bench_batch.py [--rows 20000] [--jobs 2] [--spark]
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=20_000)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--spark", action="store_true", help="also screen in Spark local mode on --jobs cores")
     args = ap.parse_args()
     texts = corpus_texts()
     df = pd.DataFrame({"text": [texts[i % len(texts)] for i in range(args.rows)]})
@@ -70,7 +75,31 @@ def main() -> int:
     print(f"1 process:    {single:7.1f} s  {rate1:8.0f} rows/s  CPU {single_cpu:6.1f} s")
     print(f"{args.jobs} processes:  {parallel:7.1f} s  {rate_n:8.0f} rows/s  CPU {parallel_cpu:6.1f} s (with start-up)")
     print(f"speed-up:     {rate_n / rate1:.2f}x (target >= 1.8x for 2 processes)")
+    if args.spark:
+        bench_spark(df, len(one), rate1, args.jobs)
     return 0
+
+
+def bench_spark(df: pd.DataFrame, n_findings: int, rate1: float, cores: int) -> None:
+    from claimcheck.spark import local_session, screen_dataframe
+
+    t0 = time.perf_counter()
+    spark = local_session(cores)
+    startup = time.perf_counter() - t0
+    try:
+        sdf = spark.createDataFrame(df.reset_index(names="id")).repartition(cores * 4)
+        times = []
+        for _ in range(2):  # the first run's workers build their engines; the second reuses them
+            t0 = time.perf_counter()
+            found = screen_dataframe(sdf, "text", id_col="id").count()
+            times.append(time.perf_counter() - t0)
+            assert found == n_findings, f"Spark found {found} findings, one process {n_findings}"
+    finally:
+        spark.stop()
+    print(f"Spark start-up:      {startup:7.1f} s (the session; not counted below)")
+    for label, elapsed in zip(("first run", "second run"), times, strict=True):
+        rate = len(df) / elapsed
+        print(f"Spark local[{cores}], {label}: {elapsed:7.1f} s  {rate:8.0f} rows/s  {rate / rate1:.2f}x one process")
 
 
 if __name__ == "__main__":

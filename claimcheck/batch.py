@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 VERDICT_COLUMNS = ("verdict", "n_findings", "error")
 #: finding fields that hold lists or dicts: JSON text in CSV and Parquet outputs
 NESTED_FIELDS = ("evidence", "merged_rule_ids", "sources", "category_hints")
+#: screens a chunk's texts, categories and SKUs like :meth:`Engine.screen_many` (another back end: Spark)
+Screener = Callable[[list[Any], list[Any] | None, list[Any] | None], list[RowResult]]
 TABLE_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
@@ -228,14 +230,19 @@ class BatchRun:
         for start in range(0, len(todo), self.chunk_rows):
             yield todo.iloc[start : start + self.chunk_rows]
 
-    def run_chunk(self, engine: Engine, chunk: pd.DataFrame, executor: Executor | None) -> tuple[int, int]:
+    def run_chunk(
+        self, engine: Engine | None, chunk: pd.DataFrame, executor: Executor | None, screen: Screener | None = None
+    ) -> tuple[int, int]:
         """Screen one chunk, append its findings to OUT and its rows to the per-row file; (rows, findings)."""
-        results = engine.screen_many(
-            chunk[self.text_col].tolist(),
-            chunk[self.category_col].tolist() if self.category_col else None,
-            chunk[self.sku_col].tolist() if self.sku_col else None,
-            executor=executor,
-        )
+        texts = chunk[self.text_col].tolist()
+        categories = chunk[self.category_col].tolist() if self.category_col else None
+        skus = chunk[self.sku_col].tolist() if self.sku_col else None
+        if screen is not None:
+            results = screen(texts, categories, skus)
+        elif engine is not None:
+            results = engine.screen_many(texts, categories, skus, executor=executor)
+        else:
+            raise ValueError("BatchRun needs an engine or a screen function")
         records = _finding_records(list(chunk.index), results, self.id_name)
         append_findings(self.out, records, self.id_name)
         with self.rows_file.open("a", encoding="utf-8") as fh:
@@ -247,19 +254,24 @@ class BatchRun:
 
     def run(
         self,
-        engine: Engine,
+        engine: Engine | None,
         *,
         n_jobs: int = 1,
         progress: Callable[[int], None] | None = None,
         todo: pd.DataFrame | None = None,
         summary: BatchSummary | None = None,
+        screen: Screener | None = None,
     ) -> BatchSummary:
+        """Screen the rows still to do into OUT, chunk by chunk, with ``engine`` (in ``n_jobs`` processes),
+        or with ``screen`` when given (``claimcheck batch --engine spark``: ``screen_many`` through Spark)."""
         if todo is None or summary is None:
             todo, summary = self.load()
-        executor = engine.process_pool(n_jobs) if n_jobs > 1 and len(todo) else None
+        executor = (
+            engine.process_pool(n_jobs) if screen is None and engine is not None and n_jobs > 1 and len(todo) else None
+        )
         try:
             for chunk in self.chunks(todo):
-                rows, found = self.run_chunk(engine, chunk, executor)
+                rows, found = self.run_chunk(engine, chunk, executor, screen)
                 summary.screened += rows
                 summary.findings += found
                 if progress is not None:

@@ -108,7 +108,7 @@ def test_modules_stay_small() -> None:
     ],
 )
 def test_screening_imports_no_heavy_optional_library(tmp_path: Path, script: str, spacy: bool) -> None:
-    """The default screen path never imports torch, transformers or skops; spaCy only for pattern rules."""
+    """The default screen path never imports torch, transformers, skops or pyspark; spaCy only for pattern rules."""
     path = tmp_path / "s.txt"
     path.write_text(script, encoding="utf-8")
     script = path  # type: ignore[assignment]
@@ -117,7 +117,7 @@ def test_screening_imports_no_heavy_optional_library(tmp_path: Path, script: str
         "from claimcheck.cli import app\n"
         f"try:\n    app(['screen', {str(script)!r}, '--no-record', '--format', 'json'])\n"
         "except SystemExit:\n    pass\n"
-        "heavy = {'spacy', 'torch', 'transformers', 'skops'}\n"
+        "heavy = {'spacy', 'torch', 'transformers', 'skops', 'pyspark', 'py4j'}\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & heavy)\n"
         "print(json.dumps(heavy), file=sys.stderr)\n"
     )
