@@ -25,6 +25,7 @@ from claimcheck.classifier.factual import FACTUAL, FACTUAL_LABELS
 from claimcheck.corpus import corpus_hash, load_corpus
 from claimcheck.nlp.normalize import compact
 from claimcheck.paths import MODELS_DIR
+from claimcheck.training.thresholds import highest_passing
 
 DEFAULT_FACTUAL_DIR = MODELS_DIR / "factual-claim"
 MIN_CLAIM_PASS = 0.90
@@ -52,14 +53,6 @@ def factual_frame(corpus_dir: Path | None = None) -> pd.DataFrame:
     return pd.concat([corpus, claims[claims["split"] != "unassigned"]], ignore_index=True)
 
 
-def choose_threshold(p: np.ndarray, positive: np.ndarray) -> float:
-    best = 0.0
-    for t in np.round(np.arange(0.01, 0.99, 0.01), 2):
-        if positive.any() and np.mean(p[positive] >= t) >= MIN_CLAIM_PASS:
-            best = float(t)
-    return best
-
-
 def train_factual(
     corpus_dir: Path | None = None, out_dir: Path = DEFAULT_FACTUAL_DIR, log: Callable[[str], Any] = print
 ) -> ModelMetadata:
@@ -83,7 +76,7 @@ def train_factual(
         p = clf.predict_proba(list(part["compact"]))[:, FACTUAL_LABELS.index(FACTUAL)]
         from_claims = (part["source"] == "claims").to_numpy()
         if split == "dev":
-            threshold = choose_threshold(p, from_claims)
+            threshold = highest_passing(p, from_claims, MIN_CLAIM_PASS)
         passed = p >= threshold
         ordinary = (part["target"] == "other").to_numpy()
         corpus_claim = ((part["source"] == "corpus") & (part["target"] == FACTUAL)).to_numpy()

@@ -22,6 +22,7 @@ from claimcheck.classifier.classes import OK
 from claimcheck.classifier.gate import CLAIM, GATE_LABELS
 from claimcheck.corpus import GATE_KINDS, corpus_hash, load_corpus
 from claimcheck.paths import MODELS_DIR
+from claimcheck.training.thresholds import highest_passing
 
 DEFAULT_GATE_DIR = MODELS_DIR / "claim-gate"
 MIN_VIOLATION_PASS = 0.99
@@ -35,11 +36,7 @@ def gate_targets(df: pd.DataFrame) -> np.ndarray:
 
 def choose_gate_threshold(p_claim: np.ndarray, violation: np.ndarray) -> float:
     """The highest threshold (0.01 steps) that lets through >= 99% of the violations."""
-    best = 0.0
-    for t in np.round(np.arange(0.01, 0.99, 0.01), 2):
-        if violation.any() and np.mean(p_claim[violation] >= t) >= MIN_VIOLATION_PASS:
-            best = float(t)
-    return best
+    return highest_passing(p_claim, violation, MIN_VIOLATION_PASS)
 
 
 def train_gate(
